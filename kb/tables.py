@@ -1,0 +1,103 @@
+"""SQLModel tables: the source of truth. Milvus holds a derived index of these rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 1
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Rubric(SQLModel, table=True):
+    """One rubric, current version. Every change leaves a `Revision`."""
+
+    id: str = Field(primary_key=True, max_length=200)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    kind: str = Field(index=True, max_length=16)
+    importance: str = Field(max_length=16)
+    weight: float
+    theme: str | None = None
+    tips: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    check: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    status: str = Field(index=True, max_length=16)
+    source: str = Field(index=True, max_length=64)
+    standalone: bool = Field(default=False, description="Ingested as a standalone rubric (not only via a query).")
+    provenance: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 1
+    content_hash: str = Field(max_length=64)
+    index_hash: str = Field(max_length=64, description="Hash of what the vector index holds for this row.")
+    indexed_hash: str | None = Field(default=None, max_length=64, description="index_hash last written to Milvus.")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    created_by: str = "system"
+    updated_by: str = "system"
+
+
+class Query(SQLModel, table=True):
+    """One request an agent may receive, linked to its rubrics."""
+
+    id: str = Field(primary_key=True, max_length=200)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source: str = Field(index=True, max_length=64)
+    provenance: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 1
+    content_hash: str = Field(max_length=64)
+    index_hash: str = Field(max_length=64)
+    indexed_hash: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class QueryRubricLink(SQLModel, table=True):
+    """A query–rubric pair; `position` keeps the order the expert gave."""
+
+    __table_args__ = (Index("ix_link_rubric", "rubric_id"),)
+
+    query_id: str = Field(primary_key=True, foreign_key="query.id", max_length=200)
+    rubric_id: str = Field(primary_key=True, foreign_key="rubric.id", max_length=200)
+    position: int = 0
+
+
+class Revision(SQLModel, table=True):
+    """An audit row for every change of a rubric or query: who, when, before and after."""
+
+    __table_args__ = (Index("ix_revision_entity", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=16, description="rubric | query")
+    entity_id: str = Field(max_length=200)
+    version: int
+    action: str = Field(max_length=16, description="create | update | status")
+    changed_by: str = "system"
+    changed_at: datetime = Field(default_factory=utcnow)
+    reason: str | None = None
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class RubricStats(SQLModel, table=True):
+    """Hit statistics per rubric: what pruning and the UI read."""
+
+    rubric_id: str = Field(primary_key=True, foreign_key="rubric.id", max_length=200)
+    retrieved: int = 0
+    used: int = 0
+    met: int = 0
+    not_met: int = 0
+    not_applicable: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Meta(SQLModel, table=True):
+    """Key-value facts about the KB: schema version, KB version, embedder of each collection."""
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(sa_column=Column(Text, nullable=False))

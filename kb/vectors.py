@@ -1,0 +1,201 @@
+"""The two Milvus collections, `query_rubrics` and `rubrics`: schema, upsert, delete, hash listing, hybrid search.
+
+Rows carry ids, typed scalar fields for filtering and the text BM25 needs; SQL keeps the source of truth.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+def _quiet_iterator_noise() -> None:
+    """pymilvus warns on every iterator against milvus-lite (no server-side MVCC timestamp) and the in-process
+    gRPC server logs that it lacks AllocTimestamp: noise, not faults. Set after pymilvus configures logging."""
+    logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
+    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+
+MAX_TEXT_BYTES = 65_535
+MAX_TAGS = 64
+
+
+class Collection(StrEnum):
+    QUERIES = "query_rubrics"
+    RUBRICS = "rubrics"
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """What one row of a collection holds besides its vectors."""
+
+    id: str
+    text: str
+    index_hash: str
+    tags: tuple[str, ...]
+    source: str
+    kind: str = ""  # rubrics only
+    status: str = ""  # rubrics only
+    standalone: bool = False  # rubrics only
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    id: str
+    score: float
+
+
+def _scalar_fields(collection: Collection) -> list[str]:
+    base = ["index_hash", "tags", "source"]
+    return base + (["kind", "status", "standalone"] if collection is Collection.RUBRICS else [])
+
+
+class VectorIndex:
+    """Thin, typed wrapper over a `MilvusClient` for the two collections."""
+
+    def __init__(self, uri: str, token: str = "", prefix: str = ""):
+        from pymilvus import MilvusClient
+
+        _quiet_iterator_noise()
+        self._client = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+        self._prefix = prefix
+        self._loaded: set[Collection] = set()
+
+    def name(self, collection: Collection) -> str:
+        return f"{self._prefix}{collection.value}"
+
+    def close(self) -> None:
+        self._client.close()
+
+    def exists(self, collection: Collection) -> bool:
+        """True if the collection exists; it is then loaded (a reopened store starts released)."""
+        if collection in self._loaded:
+            return True
+        if not self._client.has_collection(self.name(collection)):
+            return False
+        self._client.load_collection(self.name(collection))
+        self._loaded.add(collection)
+        return True
+
+    def create(self, collection: Collection, dimension: int) -> None:
+        """Create the collection with dense (COSINE) and BM25 sparse indexes; no-op if it exists."""
+        from pymilvus import DataType, Function, FunctionType
+
+        if self.exists(collection):
+            return
+        schema = self._client.create_schema(auto_id=False)
+        schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=256)
+        schema.add_field("text", DataType.VARCHAR, max_length=MAX_TEXT_BYTES, enable_analyzer=True)
+        schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dimension)
+        schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_field("index_hash", DataType.VARCHAR, max_length=64)
+        schema.add_field("tags", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=MAX_TAGS, max_length=64)
+        schema.add_field("source", DataType.VARCHAR, max_length=64)
+        if collection is Collection.RUBRICS:
+            schema.add_field("kind", DataType.VARCHAR, max_length=16)
+            schema.add_field("status", DataType.VARCHAR, max_length=16)
+            schema.add_field("standalone", DataType.BOOL)
+        schema.add_function(
+            Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["text"],
+                     output_field_names=["sparse"])
+        )
+        index = self._client.prepare_index_params()
+        index.add_index("dense", index_type="HNSW", metric_type="COSINE", params={"M": 16, "efConstruction": 200})
+        index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        self._client.create_collection(self.name(collection), schema=schema, index_params=index)
+        logger.info("created collection %s (dim %d)", self.name(collection), dimension)
+
+    def drop(self, collection: Collection) -> None:
+        if self.exists(collection):
+            self._client.drop_collection(self.name(collection))
+            self._loaded.discard(collection)
+
+    def upsert(self, collection: Collection, rows: Sequence[IndexRow], vectors: np.ndarray) -> None:
+        data: list[dict[str, Any]] = []
+        for row, vector in zip(rows, vectors, strict=True):
+            item: dict[str, Any] = {
+                "id": row.id,
+                "text": _clip_utf8(row.text, MAX_TEXT_BYTES),
+                "dense": vector.tolist(),
+                "index_hash": row.index_hash,
+                "tags": list(row.tags[:MAX_TAGS]),
+                "source": row.source,
+            }
+            if collection is Collection.RUBRICS:
+                item.update(kind=row.kind, status=row.status, standalone=row.standalone)
+            data.append(item)
+        if data:
+            self._client.upsert(self.name(collection), data)
+
+    def delete(self, collection: Collection, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), 1000):
+            self._client.delete(self.name(collection), ids=list(ids[start : start + 1000]))
+
+    def hashes(self, collection: Collection) -> dict[str, str]:
+        """Every row's id → index_hash (for doctor)."""
+        out: dict[str, str] = {}
+        for batch in self._iterate(collection, ["id", "index_hash"]):
+            out.update((r["id"], r["index_hash"]) for r in batch)
+        return out
+
+    def _iterate(self, collection: Collection, fields: list[str]) -> Iterator[list[dict[str, Any]]]:
+        iterator = self._client.query_iterator(self.name(collection), batch_size=5000, filter="", output_fields=fields)
+        try:
+            while batch := iterator.next():
+                yield batch
+        finally:
+            iterator.close()
+
+    def count(self, collection: Collection) -> int:
+        if not self.exists(collection):
+            return 0
+        result = self._client.query(self.name(collection), filter="", output_fields=["count(*)"])
+        return int(result[0]["count(*)"])
+
+    def hybrid_search(
+        self,
+        collection: Collection,
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        *,
+        limit: int,
+        filter_expr: str = "",
+        rrf_k: int = 60,
+        min_dense_similarity: float | None = None,
+    ) -> list[list[VectorHit]]:
+        """Dense + BM25 sub-requests fused by RRF, one call for many queries; one hit list per query."""
+        from pymilvus import AnnSearchRequest, RRFRanker
+
+        if len(texts) == 0:
+            return []
+        dense_params: dict[str, Any] = {"metric_type": "COSINE", "params": {"ef": max(64, limit * 2)}}
+        if min_dense_similarity is not None:
+            dense_params["params"]["radius"] = min_dense_similarity
+            dense_params["params"]["range_filter"] = 1.01
+        requests = [
+            AnnSearchRequest(vectors.tolist(), "dense", dense_params, limit=limit, expr=filter_expr or None),
+            AnnSearchRequest(list(texts), "sparse", {"metric_type": "BM25"}, limit=limit, expr=filter_expr or None),
+        ]
+        result = self._client.hybrid_search(self.name(collection), requests, RRFRanker(rrf_k), limit=limit,
+                                            output_fields=["id"])
+        return [[VectorHit(id=str(h["id"]), score=float(h["distance"])) for h in hits] for hits in result]
+
+    def dense_search(
+        self, collection: Collection, vectors: np.ndarray, *, limit: int, filter_expr: str = ""
+    ) -> list[list[VectorHit]]:
+        """Dense-only search (cosine), one hit list per query vector."""
+        result = self._client.search(self.name(collection), data=vectors.tolist(), anns_field="dense", limit=limit,
+                                     filter=filter_expr, search_params={"metric_type": "COSINE"},
+                                     output_fields=["id"])
+        return [[VectorHit(id=str(h["id"]), score=float(h["distance"])) for h in hits] for hits in result]
+
+
+def _clip_utf8(text: str, max_bytes: int) -> str:
+    raw = text.encode()
+    return text if len(raw) <= max_bytes else raw[:max_bytes].decode(errors="ignore")
