@@ -9,6 +9,7 @@ import typer
 from kb.cli.common import STATE, cli_errors, configure_logging, open_kb
 from kb.cli.config_cmd import config_app
 from kb.cli.ingest_cmd import ingest_app
+from kb.cli import ingest_datasets  # noqa: F401 - registers the dataset commands on `ingest`
 from kb.cli.kb_cmd import kb_app
 from kb.cli.search_cmd import search
 
