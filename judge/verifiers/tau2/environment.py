@@ -52,7 +52,7 @@ class TelecomEnvironment:
                     s["payment_request"] = {"bill_id": bill_id, "amount_due": bill["total_due"], "paid": False}
                     break
 
-    def call_tool(self, requestor: str, name: str, arguments: dict[str, Any]) -> tuple[str, bool]:
+    def call_tool(self, requestor: str, name: str, arguments: dict[str, Any], *, sync: bool = True) -> tuple[str, bool]:
         """Run one tool call as a live run does; return ``(content, error)``. Syncs after success."""
         if requestor == "assistant":
             toolkit: Any = self.agent_tools
@@ -65,7 +65,8 @@ class TelecomEnvironment:
             result = getattr(toolkit, name)(**arguments)
         except Exception as exc:  # upstream turns every tool exception into an error message
             return f"Error: {exc}", True
-        self.sync()
+        if sync:
+            self.sync()
         return result, False
 
     def run_env_function(self, env_type: str, func_name: str, arguments: dict[str, Any]) -> Any:

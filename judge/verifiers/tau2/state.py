@@ -70,7 +70,12 @@ _BILL = (
     ("line_items", (), _LINE_ITEM),
     ("status", "Draft", None),
 )
-_ADDRESS = (("street", _REQUIRED, None), ("city", _REQUIRED, None), ("state", _REQUIRED, None), ("zip_code", _REQUIRED, None))
+_ADDRESS = (
+    ("street", _REQUIRED, None),
+    ("city", _REQUIRED, None),
+    ("state", _REQUIRED, None),
+    ("zip_code", _REQUIRED, None),
+)
 _PAYMENT_METHOD = (
     ("method_type", _REQUIRED, None),
     ("account_number_last_4", _REQUIRED, None),
@@ -92,7 +97,13 @@ _CUSTOMER = (
     ("goodwill_credit_used_this_year", 0.0, _FLOAT),
 )
 AGENT_TABLES = (("plans", _PLAN), ("customers", _CUSTOMER), ("lines", _LINE), ("bills", _BILL), ("devices", _DEVICE))
-ID_FIELD = {"plans": "plan_id", "customers": "customer_id", "lines": "line_id", "bills": "bill_id", "devices": "device_id"}
+ID_FIELD = {
+    "plans": "plan_id",
+    "customers": "customer_id",
+    "lines": "line_id",
+    "bills": "bill_id",
+    "devices": "device_id",
+}
 DATETIME_FIELDS = frozenset({"activation_date", "last_esim_transfer_date", "created_at"})
 
 DEFAULT_APN: dict[str, Any] = {
@@ -128,7 +139,10 @@ _DEVICE_DEFAULTS: dict[str, Any] = {
     "app_statuses": None,  # filled with the two default apps
 }
 _DEFAULT_APPS: dict[str, dict[str, Any]] = {
-    "messaging": {"app_name": "messaging", "permissions": {"sms": True, "storage": True, "phone": True, "network": False}},
+    "messaging": {
+        "app_name": "messaging",
+        "permissions": {"sms": True, "storage": True, "phone": True, "network": False},
+    },
     "browser": {"app_name": "browser", "permissions": {"sms": False, "storage": True, "phone": False, "network": True}},
 }
 _PERMISSIONS = ("sms", "storage", "phone", "network")
@@ -173,9 +187,7 @@ class TelecomState:
             device["active_apn_settings"] = dict(d["active_apn_settings"])
         if isinstance(d["vpn_details"], dict):
             device["vpn_details"] = dict(d["vpn_details"])
-        device["app_statuses"] = {
-            k: {**v, "permissions": dict(v["permissions"])} for k, v in d["app_statuses"].items()
-        }
+        device["app_statuses"] = {k: {**v, "permissions": dict(v["permissions"])} for k, v in d["app_statuses"].items()}
         s = dict(u["surroundings"])
         if isinstance(s["payment_request"], dict):
             s["payment_request"] = dict(s["payment_request"])

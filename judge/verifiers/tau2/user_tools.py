@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import enum
+from typing import Any
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
@@ -200,7 +199,9 @@ class TelecomUserTools:
         if isinstance(mode, str):
             if mode not in NETWORK_MODES:
                 options = ", ".join(NETWORK_MODES)
-                return self._bar(f"Failed to set network mode: '{mode}' is not a valid option. Please use one of: {options}")
+                return self._bar(
+                    f"Failed to set network mode: '{mode}' is not a valid option. Please use one of: {options}"
+                )
         self.device["network_mode_preference"] = mode
         self.search()
         return self._bar(f"Preferred Network Mode set to: {enum_value(mode)}")

@@ -1,0 +1,1 @@
+"""Programmatic verifiers: deterministic checks that run before any LLM judge."""
