@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
 from kb.records import QueryRecord, RubricRecord, content_hash
@@ -33,19 +35,8 @@ class ApplyReport:
         return self.kb_version is not None
 
 
-def rubric_index_hash(rubric: Rubric) -> str:
-    return content_hash([rubric.text, rubric.kind, rubric.status, sorted(rubric.tags), rubric.source,
-                         rubric.standalone])
-
-
-def query_index_hash(query: Query) -> str:
-    return content_hash([query.text, sorted(query.tags), query.source])
-
-
 def _rubric_snapshot(r: Rubric) -> dict[str, Any]:
-    return {"text": r.text, "kind": r.kind, "importance": r.importance, "weight": r.weight, "theme": r.theme,
-            "tips": r.tips, "tags": r.tags, "check": r.check, "status": r.status, "source": r.source,
-            "standalone": r.standalone}
+    return {key: getattr(r, key) for key in RUBRIC_SNAPSHOT}
 
 
 def _query_snapshot(q: Query, rubric_ids: Sequence[str]) -> dict[str, Any]:
@@ -69,43 +60,62 @@ def collect_rubrics(records: Sequence[QueryRecord | RubricRecord]) -> tuple[dict
     return rubrics, standalone
 
 
+def _rubric_values(record: RubricRecord, standalone: bool, digest: str) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "text": record.text, "kind": record.kind.value, "importance": record.importance.value,
+        "weight": record.effective_weight, "theme": record.theme, "tips": record.tips, "tags": record.tags,
+        "check": record.check.model_dump(mode="json") if record.check else None, "status": record.status.value,
+        "source": record.source, "standalone": standalone,
+        "provenance": record.provenance.model_dump(mode="json", exclude_none=True), "content_hash": digest,
+    }
+    values["index_hash"] = content_hash([values["text"], values["kind"], values["status"], sorted(values["tags"]),
+                                         values["source"], standalone])
+    return values
+
+
 def apply_records(session: Session, records: Sequence[QueryRecord | RubricRecord], *, actor: str) -> ApplyReport:
-    """Write records into the session (the caller commits). Idempotent: equal content changes nothing."""
+    """Write records into the session (the caller commits). Idempotent: equal content changes nothing.
+
+    New rows go in as bulk inserts (tens of thousands per dataset); changed rows are updated one by one.
+    """
     report = ApplyReport()
+    now = utcnow()
+    new_rubrics: list[dict[str, Any]] = []
+    revisions: list[dict[str, Any]] = []
     rubric_records, standalone_ids = collect_rubrics(records)
     existing = _load(session, Rubric, list(rubric_records))
-    now = utcnow()
     for rid, record in rubric_records.items():
-        content = record.content()
         old = existing.get(rid)
         standalone = rid in standalone_ids or bool(old and old.standalone)
-        digest = content_hash([content, standalone])
+        digest = content_hash([record.content(), standalone])
         if old is not None and old.content_hash == digest:
             report.rubrics.unchanged += 1
             continue
-        before = _rubric_snapshot(old) if old is not None else None
-        row = old or Rubric(id=rid, created_by=actor, created_at=now, text="", kind="", importance="", weight=0,
-                            status="", source="", content_hash="", index_hash="")
-        row.text, row.kind, row.importance = record.text, record.kind.value, record.importance.value
-        row.weight, row.theme, row.tips, row.tags = record.effective_weight, record.theme, record.tips, record.tags
-        row.check = record.check.model_dump(mode="json") if record.check else None
-        row.status, row.source, row.standalone = record.status.value, record.source, standalone
-        row.provenance = record.provenance.model_dump(mode="json", exclude_none=True)
-        row.content_hash, row.index_hash = digest, rubric_index_hash(row)
-        row.updated_at, row.updated_by = now, actor
-        if old is not None:
-            row.version += 1
-            report.rubrics.updated += 1
-        else:
+        values = _rubric_values(record, standalone, digest)
+        if old is None:
             report.rubrics.added += 1
-            session.add(RubricStats(rubric_id=rid))
-        session.add(row)
-        session.add(Revision(entity="rubric", entity_id=rid, version=row.version,
-                             action="update" if old else "create", changed_by=actor, changed_at=now,
-                             before=before, after=_rubric_snapshot(row)))
+            new_rubrics.append({"id": rid, **values, "version": 1, "created_at": now, "updated_at": now,
+                                "created_by": actor, "updated_by": actor})
+            revisions.append(_revision("rubric", rid, 1, "create", actor, now, None,
+                                       _snapshot(values, RUBRIC_SNAPSHOT)))
+            continue
+        report.rubrics.updated += 1
+        before = _rubric_snapshot(old)
+        for key, value in values.items():
+            setattr(old, key, value)
+        old.version += 1
+        old.updated_at, old.updated_by = now, actor
+        session.add(old)
+        revisions.append(_revision("rubric", rid, old.version, "update", actor, now, before, _rubric_snapshot(old)))
+    if new_rubrics:
+        session.execute(insert(Rubric), new_rubrics)
+        session.execute(insert(RubricStats), [{"rubric_id": r["id"], "updated_at": now} for r in new_rubrics])
     session.flush()
+
     queries = [r for r in records if isinstance(r, QueryRecord)]
     old_queries = _load(session, Query, [q.query_id for q in queries])
+    new_queries: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
     for record in queries:
         qid = record.query_id
         rubric_ids = list(dict.fromkeys(r.rubric_id for r in record.rubrics))
@@ -114,28 +124,49 @@ def apply_records(session: Session, records: Sequence[QueryRecord | RubricRecord
         if old is not None and old.content_hash == digest:
             report.queries.unchanged += 1
             continue
-        before = _query_snapshot(old, _linked_ids(session, qid)) if old is not None else None
-        row = old or Query(id=qid, text="", source="", content_hash="", index_hash="", created_at=now)
-        row.text, row.tags, row.source = record.text, record.tags, record.source
-        row.provenance = record.provenance.model_dump(mode="json", exclude_none=True)
-        row.content_hash, row.index_hash, row.updated_at = digest, query_index_hash(row), now
-        if old is not None:
-            row.version += 1
-            report.queries.updated += 1
-            for link in session.exec(select(QueryRubricLink).where(QueryRubricLink.query_id == qid)):
-                session.delete(link)
-            session.flush()
-        else:
+        values = {"text": record.text, "tags": record.tags, "source": record.source,
+                  "provenance": record.provenance.model_dump(mode="json", exclude_none=True),
+                  "content_hash": digest, "updated_at": now}
+        values["index_hash"] = content_hash([record.text, sorted(record.tags), record.source])
+        after = {"text": record.text, "tags": record.tags, "source": record.source, "rubric_ids": rubric_ids}
+        links.extend({"query_id": qid, "rubric_id": rid, "position": i} for i, rid in enumerate(rubric_ids))
+        if old is None:
             report.queries.added += 1
-        session.add(row)
-        for position, rid in enumerate(rubric_ids):
-            session.add(QueryRubricLink(query_id=qid, rubric_id=rid, position=position))
-        session.add(Revision(entity="query", entity_id=qid, version=row.version, action="update" if old else "create",
-                             changed_by=actor, changed_at=now, before=before,
-                             after=_query_snapshot(row, rubric_ids)))
+            new_queries.append({"id": qid, **values, "version": 1, "created_at": now})
+            revisions.append(_revision("query", qid, 1, "create", actor, now, None, after))
+            continue
+        report.queries.updated += 1
+        before = _query_snapshot(old, _linked_ids(session, qid))
+        session.execute(delete(QueryRubricLink).where(QueryRubricLink.query_id == qid))
+        for key, value in values.items():
+            setattr(old, key, value)
+        old.version += 1
+        session.add(old)
+        revisions.append(_revision("query", qid, old.version, "update", actor, now, before, after))
+    session.flush()
+    if new_queries:
+        session.execute(insert(Query), new_queries)
+    if links:
+        session.execute(insert(QueryRubricLink), links)
+    if revisions:
+        session.execute(insert(Revision), revisions)
     if report.rubrics.added or report.rubrics.updated or report.queries.added or report.queries.updated:
         report.kb_version = bump_kb_version(session)
     return report
+
+
+RUBRIC_SNAPSHOT = ("text", "kind", "importance", "weight", "theme", "tips", "tags", "check", "status", "source",
+                   "standalone")
+
+
+def _snapshot(values: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    return {k: values[k] for k in keys}
+
+
+def _revision(entity: str, entity_id: str, version: int, action: str, actor: str, when: datetime,
+              before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+    return {"entity": entity, "entity_id": entity_id, "version": version, "action": action, "changed_by": actor,
+            "changed_at": when, "before": before, "after": after, "reason": None}
 
 
 def _linked_ids(session: Session, query_id: str) -> list[str]:
