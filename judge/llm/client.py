@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Generic, Self, TypeVar
 
 import httpx
+import openai
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -104,6 +105,9 @@ class LangChainTransport:
         self._http: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
             weakref.WeakKeyDictionary()
         )
+        self._chats: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[object, ...], ChatOpenAI]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def astart(self) -> None:
         """Resolve the endpoint (start the embedded server) off the event loop; raises `LLMSetupError`.
@@ -120,8 +124,16 @@ class LangChainTransport:
         http = self._http.get(loop)
         if http is None:
             http = self._http[loop] = httpx.AsyncClient(timeout=self._timeout_s)
+            self._chats[loop] = {}
+        key = (request.max_tokens, request.temperature, request.seed)
+        chat = self._chats[loop].get(key)
+        if chat is None:
+            chat = self._chats[loop][key] = self._new_chat(request, http)
+        return chat
+
+    def _new_chat(self, request: ChatRequest, http: httpx.AsyncClient) -> ChatOpenAI:
         return ChatOpenAI(
-            base_url=self._base_url,
+            base_url=str(self._base_url),
             model=self.model,
             api_key=self._api_key,
             timeout=self._timeout_s,
@@ -136,7 +148,10 @@ class LangChainTransport:
         structured = self._chat(request).with_structured_output(
             {"name": request.schema_name, "schema": request.json_schema}, method="json_schema", include_raw=True
         )
-        result = await structured.ainvoke([_to_langchain(m) for m in request.messages])
+        try:
+            result = await structured.ainvoke([_to_langchain(m) for m in request.messages])
+        except openai.LengthFinishReasonError as exc:  # the SDK's parse path raises; keep content and usage
+            return self._truncated(exc)
         raw: AIMessage = result["raw"]
         content = raw.content if isinstance(raw.content, str) else "".join(str(part) for part in raw.content)
         metadata = raw.response_metadata or {}
@@ -149,10 +164,22 @@ class LangChainTransport:
             finish_reason=metadata.get("finish_reason"),
         )
 
+    def _truncated(self, exc: openai.LengthFinishReasonError) -> ChatResponse:
+        completion = exc.completion
+        usage = completion.usage.model_dump() if completion.usage else None
+        content = completion.choices[0].message.content if completion.choices else None
+        return ChatResponse(
+            content=content or "",
+            usage=TokenUsage.from_metadata(self.model, usage),
+            model=completion.model,
+            finish_reason="length",
+        )
+
     async def aclose(self) -> None:
-        for http in list(self._http.values()):
+        http = self._http.pop(asyncio.get_running_loop(), None)
+        self._chats.pop(asyncio.get_running_loop(), None)
+        if http is not None:
             await http.aclose()
-        self._http.clear()
 
 
 def _to_langchain(message: ChatMessage) -> BaseMessage:
@@ -248,25 +275,36 @@ class LLMClient:
                     logger.info("%s: %s, retry %d in %.1f s", prompt.ref, outcome.kind, retries, delay)
                     await asyncio.sleep(delay)
                     continue
-                return reply(error=outcome, usage=sum_usage(usages) if usages else None, latency_s=latency,
-                             attempts=attempts, reasked=reasked, **base)  # fmt: skip
+                return reply(
+                    error=outcome,
+                    usage=sum_usage(usages) if usages else None,
+                    latency_s=latency,
+                    attempts=attempts,
+                    reasked=reasked,
+                    **base,
+                )
             usages.append(outcome.usage)
             logger.debug("%s reply: %s", prompt.ref, outcome.content)
             try:
                 value = output.model_validate_json(outcome.content)
             except ValidationError as exc:
                 if outcome.finish_reason == "length":
-                    error = LLMError(kind=LLMErrorKind.TRUNCATED, message=f"reply hit max_tokens={request.max_tokens}; raise llm.max_tokens")  # fmt: skip
+                    error = LLMError(
+                        kind=LLMErrorKind.TRUNCATED,
+                        message=f"reply hit max_tokens={request.max_tokens}; raise llm.max_tokens",
+                    )
                 elif not reasked:
                     reasked = True
                     messages += [ChatMessage(role="assistant", content=outcome.content), self._reask_message(exc)]
                     continue
                 else:
                     error = classify(exc) or LLMError(kind=LLMErrorKind.PARSE, message=str(exc))
-                return reply(error=error, usage=sum_usage(usages), latency_s=latency, attempts=attempts,
-                             reasked=reasked, **base)  # fmt: skip
-            return reply(value=value, usage=sum_usage(usages), latency_s=latency, attempts=attempts,
-                         reasked=reasked, **base)  # fmt: skip
+                return reply(
+                    error=error, usage=sum_usage(usages), latency_s=latency, attempts=attempts, reasked=reasked, **base
+                )
+            return reply(
+                value=value, usage=sum_usage(usages), latency_s=latency, attempts=attempts, reasked=reasked, **base
+            )
 
     def complete(
         self,
@@ -278,9 +316,7 @@ class LLMClient:
         temperature: float | None = None,
     ) -> LLMReply[M]:
         """Sync facade of `acomplete`; not for use inside a running event loop."""
-        return asyncio.run(
-            self.acomplete(prompt, output, variables, max_tokens=max_tokens, temperature=temperature)
-        )
+        return asyncio.run(self.acomplete(prompt, output, variables, max_tokens=max_tokens, temperature=temperature))
 
     async def _astart(self) -> LLMError | None:
         if self._ready:

@@ -26,7 +26,9 @@ class LLMErrorKind(StrEnum):
     CONFIG = "config"  # the embedded server or its model file could not be set up
 
 
-TRANSIENT_KINDS = frozenset({LLMErrorKind.TIMEOUT, LLMErrorKind.RATE_LIMITED, LLMErrorKind.SERVER, LLMErrorKind.UNAVAILABLE})
+TRANSIENT_KINDS = frozenset(
+    {LLMErrorKind.TIMEOUT, LLMErrorKind.RATE_LIMITED, LLMErrorKind.SERVER, LLMErrorKind.UNAVAILABLE}
+)
 
 
 class LLMSetupError(Exception):
@@ -64,7 +66,9 @@ def _first_line(exc: BaseException) -> str:
 def classify(exc: BaseException) -> LLMError | None:
     """Map a known vendor/transport exception to an `LLMError`; None for anything else (a bug: re-raise it)."""
     if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException | asyncio.TimeoutError | TimeoutError):
-        return LLMError(kind=LLMErrorKind.TIMEOUT, message="the LLM call timed out; raise llm.timeout_s or shorten the prompt")
+        return LLMError(
+            kind=LLMErrorKind.TIMEOUT, message="the LLM call timed out; raise llm.timeout_s or shorten the prompt"
+        )
     if isinstance(exc, LLMSetupError):
         return LLMError(kind=LLMErrorKind.CONFIG, message=_first_line(exc))
     if isinstance(exc, openai.RateLimitError):

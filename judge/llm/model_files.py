@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import os
 import tempfile
-import importlib.util
 from importlib import metadata
 from pathlib import Path
 
@@ -60,7 +60,9 @@ def user_model_file(path: Path) -> ModelFile:
     if not path.is_file():
         raise ModelFileError(f"GGUF file {path} (llm.gguf_path) does not exist")
     _check_magic(path, "fix llm.gguf_path")
-    return ModelFile(path=path, size_bytes=path.stat().st_size, sha256=None, source=f"llm.gguf_path {path} (not hash-checked)")
+    return ModelFile(
+        path=path, size_bytes=path.stat().st_size, sha256=None, source=f"llm.gguf_path {path} (not hash-checked)"
+    )
 
 
 def packaged_smollm2(marker_dir: Path | None = None) -> ModelFile:

@@ -113,7 +113,9 @@ class EmbeddedServer:
             except httpx.HTTPError as exc:
                 last = type(exc).__name__
             time.sleep(0.1)
-        raise ServerStartError(f"embedded server at {self._root} not healthy in time ({last}); raise llm.startup_timeout_s")
+        raise ServerStartError(
+            f"embedded server at {self._root} not healthy in time ({last}); raise llm.startup_timeout_s"
+        )
 
     def stop(self) -> None:
         """Stop serving (llama.cpp shuts down when its Server object is released)."""
@@ -151,7 +153,16 @@ def shared_server_url(llm: LLMSettings, data_dir: Path) -> str:
 
     It is stopped at interpreter exit. Raises `ModelFileError` / `ServerStartError`.
     """
-    key = (llm.gguf_path, llm.packaged_model, data_dir, llm.model, llm.context_size, llm.threads, llm.concurrency, llm.port)
+    key = (
+        llm.gguf_path,
+        llm.packaged_model,
+        data_dir,
+        llm.model,
+        llm.context_size,
+        llm.threads,
+        llm.concurrency,
+        llm.port,
+    )
     with _shared_lock:
         server = _shared.get(key)
         if server is None:
@@ -172,7 +183,7 @@ def stop_shared_servers() -> None:
 
 
 @contextmanager
-def smollm2_endpoint(*, threads: int = 2, context_size: int = 2048, parallel: int = 2) -> Iterator[LLMSettings]:
+def smollm2_endpoint(*, threads: int = 1, context_size: int = 2048, parallel: int = 2) -> Iterator[LLMSettings]:
     """Serve the packaged SmolLM2-135M on a free loopback port; yield `LLMSettings` pointing at it.
 
     The logic behind the session-scoped test fixture. Raises `ModelFileError` (with the pip command)
