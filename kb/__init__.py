@@ -15,12 +15,14 @@ from kb.records import (
     RubricStatus,
     ToolCallCheck,
 )
+from kb.hits import HitDelta, HitStats
 from kb.search import Scope, SearchFilter, SearchHit
 from kb.settings import Settings, load_settings
 from kb.store import KnowledgeBase
+from kb.views import QueryView, RubricView
 
 __all__ = [
-    "ChoiceCheck", "EnvAssertionCheck", "EnvironmentProblem", "Importance", "InputProblem", "InputRejected",
+    "ChoiceCheck", "HitDelta", "HitStats", "QueryView", "RubricView", "EnvAssertionCheck", "EnvironmentProblem", "Importance", "InputProblem", "InputRejected",
     "KnowledgeBase", "MachineCheck", "NumericCheck", "Provenance", "QueryRecord", "RewardBasisCheck", "RubricKind",
     "RubricRecord", "RubricStatus", "Scope", "SearchFilter", "SearchHit", "Settings", "TelerubricError",
     "ToolCallCheck", "load_settings",

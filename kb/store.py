@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 
 from sqlmodel import Session
 
+from kb.cache import cache_get, cache_put
 from kb.embedders import Embedder, load_embedder
+from kb.hits import HitDelta, HitStats, add_hits, hit_stats
 from kb.index_sync import DoctorReport, IndexSync, diagnose, repair
 from kb.lock import ProcessLock
 from kb.progress import NoProgress, Progress
@@ -18,6 +20,7 @@ from kb.settings import Settings
 from kb.sql import kb_version, open_engine
 from kb.stats import KBStats, collect_stats
 from kb.vectors import VectorIndex
+from kb.views import QueryView, RubricView, queries_by_ids, rubrics_by_ids
 from kb.writer import ApplyReport, apply_records
 
 logger = logging.getLogger(__name__)
@@ -127,3 +130,25 @@ class KnowledgeBase:
             for i, hits in enumerate(results):
                 merged[i].extend(hydrate(self.engine, collection, hits))
         return [sorted(hits, key=lambda h: -h.score)[:k] for hits in merged]
+
+    def rubrics(self, ids: Sequence[str]) -> dict[str, RubricView]:
+        """Rubrics by id (missing ids are absent from the result)."""
+        return rubrics_by_ids(self.engine, ids)
+
+    def queries(self, ids: Sequence[str]) -> dict[str, QueryView]:
+        """Queries by id, each with its linked rubric ids in order."""
+        return queries_by_ids(self.engine, ids)
+
+    # hit statistics and cache ---------------------------------------------------------------------------------
+    def record_hits(self, delta: HitDelta) -> None:
+        """Add retrieval / use / verdict counts in one batched write."""
+        add_hits(self.engine, delta)
+
+    def hit_stats(self, ids: Sequence[str]) -> Mapping[str, HitStats]:
+        return hit_stats(self.engine, ids)
+
+    def cache_get(self, key: str) -> str | None:
+        return cache_get(self.engine, key)
+
+    def cache_put(self, key: str, namespace: str, value: str) -> None:
+        cache_put(self.engine, key, namespace, value, self.version())

@@ -101,3 +101,13 @@ class Meta(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=100)
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class CachedResult(SQLModel, table=True):
+    """A cached, versioned result (e.g. a synthesised rubric set) keyed by a hash of all that shapes it."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    namespace: str = Field(index=True, max_length=64, description="What is cached, e.g. rubric_set.")
+    value: str = Field(sa_column=Column(Text, nullable=False), description="Model JSON, never pickles.")
+    kb_version: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
