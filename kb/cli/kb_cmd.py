@@ -56,3 +56,30 @@ def doctor(
         typer.echo("repaired" if report.repaired else ("consistent" if report.clean else
                                                        "drift found: run `telerubric kb doctor --repair`"))
     raise typer.Exit(0 if report.clean else 1)
+
+
+@kb_app.command()
+def serve(
+    port: int = typer.Option(19530, help="Loopback port (0 = any free port)."),
+    host: str = typer.Option("127.0.0.1", help="Bind address; keep loopback unless you mean to expose it."),
+) -> None:
+    """Share the embedded store: run milvus-lite's server over it until Ctrl-C.
+
+    Other processes (the UI, reward workers, the CLI) then set TELERUBRIC_MILVUS_URI to the printed URI and use
+    the same data dir; SQLite is shared safely, the vector store goes through the server.
+    """
+    from kb.cli.common import settings
+    from kb.serve import StoreServer
+
+    with cli_errors():
+        server = StoreServer(settings(), host=host, port=port)
+        uri = server.start()
+    typer.echo(f"serving {server.settings.data_dir} at {uri}\n"
+               f"  in other shells: export TELERUBRIC_MILVUS_URI={uri} "
+               f"TELERUBRIC_DATA_DIR={server.settings.data_dir}", err=True)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
