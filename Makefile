@@ -27,8 +27,8 @@ demo: install
 	$(BIN)/telerubric --data-dir $(DEMO_DIR) init
 	$(BIN)/telerubric --data-dir $(DEMO_DIR) ingest expert docs/examples/expert_rubrics.jsonl docs/examples/expert_rubrics.csv docs/examples/expert_rubrics.yaml
 	$(BIN)/telerubric --data-dir $(DEMO_DIR) ingest expert --status approved --source policy ingest/packs/telecom_policy.yaml
-	$(BIN)/telerubric --data-dir $(DEMO_DIR) ingest tau2 $(SHARED)/data/tau2-telecom --sample $(TAU2_SAMPLE)
-	$(BIN)/telerubric --data-dir $(DEMO_DIR) ingest teleqna $(SHARED)/data/teleqna/TeleQnA.zip --sample $(TELEQNA_SAMPLE)
+	$(BIN)/telerubric --data-dir $(DEMO_DIR) ingest tau2 $(SHARED)/data/tau2-telecom $(if $(filter-out 0,$(TAU2_SAMPLE)),--sample $(TAU2_SAMPLE))
+	$(BIN)/telerubric --data-dir $(DEMO_DIR) ingest teleqna $(SHARED)/data/teleqna/TeleQnA.zip $(if $(filter-out 0,$(TELEQNA_SAMPLE)),--sample $(TELEQNA_SAMPLE))
 	$(BIN)/telerubric --data-dir $(DEMO_DIR) kb stats
 	$(BIN)/telerubric --data-dir $(DEMO_DIR) kb doctor
 	$(BIN)/telerubric --data-dir $(DEMO_DIR) search "my phone says no service since this morning" --k 5
