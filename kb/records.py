@@ -129,10 +129,24 @@ def _check_text(text: str) -> str:
     return text
 
 
-class RubricRecord(BaseModel):
-    """One rubric as an ingestion job hands it to the store."""
+class _TextAndTags(BaseModel):
+    """Shared validation: text is stripped and not blank; tags are lower-case slugs, deduplicated."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("text", check_fields=False)
+    @classmethod
+    def _text_not_empty(cls, value: str) -> str:
+        return _check_text(value)
+
+    @field_validator("tags", check_fields=False)
+    @classmethod
+    def _tags_are_slugs(cls, value: list[str]) -> list[str]:
+        return _check_tags(value)
+
+
+class RubricRecord(_TextAndTags):
+    """One rubric as an ingestion job hands it to the store."""
 
     id: str | None = Field(None, pattern=ID_PATTERN, description="Stable id; None = derived from kind and text.")
     text: str = Field(max_length=MAX_RUBRIC_TEXT, description='The criterion, e.g. "The agent …".')
@@ -147,16 +161,6 @@ class RubricRecord(BaseModel):
     source: str = Field("expert", min_length=1, max_length=64, description="Where it comes from: expert, tau2, …")
     provenance: Provenance = Field(default_factory=Provenance)
 
-    @field_validator("text")
-    @classmethod
-    def _text_not_empty(cls, value: str) -> str:
-        return _check_text(value)
-
-    @field_validator("tags")
-    @classmethod
-    def _tags_are_slugs(cls, value: list[str]) -> list[str]:
-        return _check_tags(value)
-
     @property
     def rubric_id(self) -> str:
         return self.id or derived_id("r", self.kind.value, normalise_text(self.text))
@@ -170,10 +174,8 @@ class RubricRecord(BaseModel):
         return self.model_dump(mode="json", exclude={"id", "provenance"})
 
 
-class QueryRecord(BaseModel):
+class QueryRecord(_TextAndTags):
     """A query with its rubrics (a query–rubric pair set)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str | None = Field(None, pattern=ID_PATTERN, description="Stable id; None = derived from the text.")
     text: str = Field(max_length=MAX_QUERY_TEXT, description="The request as the agent receives it.")
@@ -181,16 +183,6 @@ class QueryRecord(BaseModel):
     source: str = Field("expert", min_length=1, max_length=64, description="Where it comes from.")
     rubrics: list[RubricRecord] = Field(default_factory=list, description="Rubrics linked to this query.")
     provenance: Provenance = Field(default_factory=Provenance)
-
-    @field_validator("text")
-    @classmethod
-    def _text_not_empty(cls, value: str) -> str:
-        return _check_text(value)
-
-    @field_validator("tags")
-    @classmethod
-    def _tags_are_slugs(cls, value: list[str]) -> list[str]:
-        return _check_tags(value)
 
     @property
     def query_id(self) -> str:
