@@ -90,6 +90,23 @@ class RetrievalSettings(BaseModel):
     reranker: str = Field("mmr", description="mmr | cross-encoder | llm")
     reranker_model: str | None = Field(None, description="Cross-encoder name or path (reranker=cross-encoder).")
     mmr_lambda: float = Field(0.7, ge=0.0, le=1.0, description="MMR relevance/diversity trade-off (1 = relevance only).")
+    statuses: list[str] = Field(
+        ["approved", "draft"], description="Rubric statuses retrieved when a filter names none (never retired)."
+    )
+    standalone_only: bool = Field(
+        True, description="Rubric search keeps standalone rubrics; dataset rubrics are reached through their queries."
+    )
+    record_hits: bool = Field(True, description="Count retrieved rubric ids in the hit statistics (off for benches).")
+    hits_flush_every: int = Field(32, ge=1, description="Retrieval calls whose hit counts are written in one batch.")
+    exact_max_rows: int = Field(
+        200_000,
+        ge=0,
+        description="Collections up to this many rows answer the dense sub-request from an in-process numpy copy "
+        "(exact, no ~10 ms request floor; 4·dim bytes per row); larger ones go to Milvus HNSW. 0 = always Milvus.",
+    )
+    hnsw_ef: int = Field(64, ge=1, description="HNSW search breadth of the Milvus dense sub-request (≥ the limit).")
+    llm_candidates: int = Field(8, ge=2, le=50, description="reranker=llm: bi-encoder top items the LLM reorders.")
+    llm_item_chars: int = Field(300, ge=40, description="reranker=llm: characters of each item's text in the prompt.")
 
 
 class PruningSettings(BaseModel):
@@ -99,6 +116,35 @@ class PruningSettings(BaseModel):
     min_verdicts: int = Field(20, ge=0, description="Verdicts needed before the met-rate rule applies.")
     max_met_rate: float = Field(0.98, ge=0.0, le=1.0, description="Met by nearly every response: not discriminative.")
     min_met_rate: float = Field(0.02, ge=0.0, le=1.0, description="Met by nearly no response: not discriminative.")
+    exempt_checked: bool = Field(
+        True, description="Never prune rubrics with a machine check (they are verifier gates, not noise)."
+    )
+
+
+class SynthesisSettings(BaseModel):
+    """Rubric-set synthesis: the generator call, validation, diversity selection and caching."""
+
+    max_items: int = Field(6, ge=1, le=32, description="Most items in a rubric set.")
+    draft_items: int = Field(
+        8, ge=1, le=32, description="Most items the generator may write; coding-rate selection keeps max_items of them."
+    )
+    max_neighbours: int = Field(
+        12, ge=1, le=100, description="KB rubrics listed in the generator prompt (and the fallback's candidates)."
+    )
+    merge_similarity: float = Field(
+        0.9, ge=0.0, le=1.0, description="Items whose embedding cosine is at least this are merged as duplicates."
+    )
+    diversity: bool = Field(
+        True, description="Pick generated items by coding rate (MCR²) when over max_items; off = the first max_items."
+    )
+    coding_rate_eps: float = Field(0.5, gt=0.0, description="ε of the coding rate ½ log det(I + d/(n ε²) EᵀE).")
+    check_similarity: float = Field(
+        0.7, ge=-1.0, le=1.0,
+        description="A machine check is carried to an item only if its text has at least this cosine with the "
+        "checked source rubric (the generator's source numbers are not trusted blindly).",
+    )
+    max_tokens: int = Field(700, ge=64, description="Completion token limit of the generator call.")
+    cache: bool = Field(True, description="Cache synthesised rubric sets in SQL (fallbacks are never cached).")
 
 
 class Settings(BaseSettings):
@@ -117,6 +163,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     pruning: PruningSettings = PruningSettings()
+    synthesis: SynthesisSettings = SynthesisSettings()
     seed: int = Field(0, description="Seed for every random choice.")
 
     @classmethod

@@ -12,6 +12,7 @@ from kb.cli.ingest_cmd import ingest_app
 from kb.cli import ingest_datasets  # noqa: F401 - registers the dataset commands on `ingest`
 from kb.cli.kb_cmd import kb_app
 from kb.cli.search_cmd import search
+from retrieval.cli import rubrics
 from judge.llm.cli import llm_app
 from judge.verifiers.tau2.cli import verify_app
 
@@ -21,6 +22,7 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(kb_app, name="kb")
 app.add_typer(config_app, name="config")
 app.command()(search)
+app.command()(rubrics)
 app.add_typer(llm_app, name="llm", help="The LLM endpoint: embedded llama.cpp server or any OpenAI-compatible one.")
 app.add_typer(verify_app, name="verify", help="Programmatic verifiers (τ²-bench telecom replay).")
 

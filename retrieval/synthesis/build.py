@@ -1,0 +1,138 @@
+"""`build_rubric_set`: neighbours → pruning → cache → generator (or fallback) → validation → hit counts.
+
+The generator writes up to `draft_items`; near-duplicates merge and coding rate keeps `max_items`. A failed
+call falls back to the offered KB rubrics in rank order (merged, the first `max_items`), reported as such.
+
+Pruning runs on the KB rubrics before they reach the generator, so the generator never sees noise or
+generic rubrics and every item's `derived_from` names kept rubrics only. The cache key includes the ids
+offered to the generator, so a change in retrieval or pruning makes a new key; `pruned` is always
+computed from the current statistics, also on a cache hit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from judge.llm.client import LLMClient, LLMReply
+from judge.llm.prompt import load_prompt
+from kb.hits import HitDelta
+from kb.records import RubricStatus
+from kb.store import KnowledgeBase
+from kb.views import RubricView
+from retrieval.cache_keys import RUBRIC_SET_NAMESPACE, rubric_set_key
+from retrieval.neighbours import Neighbours
+from retrieval.prune import prune
+from retrieval.rubric_set import RubricItem, RubricSet, SynthesisError, SynthesisErrorKind
+from retrieval.synthesis.draft import draft_model, item_from_view, items_from_draft, listed_rubrics
+from retrieval.synthesis.validate import validate_items, verify_checks
+
+logger = logging.getLogger(__name__)
+
+PROMPT = ("retrieval", "synthesis.rubrics")
+
+
+def ranked_rubrics(neighbours: Neighbours) -> list[RubricView]:
+    """Neighbour rubrics interleaved by rank (standalone i, then query i's rubrics), once each, not retired."""
+    keyed: list[tuple[int, int, RubricView]] = [(i, -1, r.rubric) for i, r in enumerate(neighbours.rubrics)]
+    keyed += [(i, j, r) for i, q in enumerate(neighbours.queries) for j, r in enumerate(q.rubrics)]
+    seen: dict[str, RubricView] = {}
+    for _, _, rubric in sorted(keyed, key=lambda t: (t[0], t[1])):
+        if rubric.status != RubricStatus.RETIRED and rubric.id not in seen:
+            seen[rubric.id] = rubric
+    return list(seen.values())
+
+
+async def abuild_rubric_set(
+    kb: KnowledgeBase,
+    client: LLMClient,
+    question: str,
+    *,
+    neighbours: Neighbours | None = None,
+    use_cache: bool = True,
+    record_hits: bool = True,
+) -> RubricSet:
+    """The rubric set for `question`: synthesised from its (pruned) neighbours, or a reported fallback.
+
+    Args:
+        neighbours: from `retrieval.retrieve`; None = retrieve here.
+        use_cache: read the SQL cache (a successful synthesis is written whenever `synthesis.cache` is on).
+        record_hits: count each KB rubric in the set's `derived_from` as used once.
+
+    Raises:
+        Exception: whatever the embedder raises (merging and diversity need real vectors).
+    """
+    cfg = kb.settings.synthesis
+    if neighbours is None:
+        neighbours = await asyncio.to_thread(_retrieve, kb, question)
+    candidates = ranked_rubrics(neighbours)
+    kept, pruned = prune(candidates, kb.hit_stats([r.id for r in candidates]), kb.settings.pruning)
+    offered = kept[: cfg.max_neighbours]
+    prompt = load_prompt(*PROMPT)
+    key = rubric_set_key(question, kb_version=neighbours.kb_version, model=client.model, prompt=prompt.ref,
+                         settings=cfg, offered=[r.id for r in offered], embedder=kb.embedder.model_id,
+                         seed=kb.settings.seed)
+    base = {"question": question, "offered": tuple(r.id for r in offered), "pruned": tuple(pruned),
+            "generator": client.model, "prompt": prompt.ref, "kb_version": neighbours.kb_version, "cache_key": key}
+
+    cached = kb.cache_get(key) if use_cache and cfg.cache else None
+    if cached is not None:
+        result = RubricSet.model_validate_json(cached).model_copy(update={**base, "cached": True, "usage": None})
+        logger.info("rubric set %s from cache (%d items)", key[:12], len(result.items))
+    else:
+        output = draft_model(cfg.draft_items)
+        reply: LLMReply = await client.acomplete(
+            prompt, output, {"question": question, "rubrics": listed_rubrics(offered), "max_items": cfg.draft_items},
+            max_tokens=cfg.max_tokens)
+        result = _from_reply(kb, reply, offered, base)
+        if not result.fallback and cfg.cache:
+            kb.cache_put(key, RUBRIC_SET_NAMESPACE, result.model_dump_json())
+    if record_hits:
+        _record_use(kb, result.items)
+    return result
+
+
+def build_rubric_set(
+    kb: KnowledgeBase,
+    client: LLMClient,
+    question: str,
+    *,
+    neighbours: Neighbours | None = None,
+    use_cache: bool = True,
+    record_hits: bool = True,
+) -> RubricSet:
+    """Sync facade of `abuild_rubric_set`; not for use inside a running event loop."""
+    return asyncio.run(abuild_rubric_set(kb, client, question, neighbours=neighbours, use_cache=use_cache,
+                                         record_hits=record_hits))
+
+
+def _from_reply(kb: KnowledgeBase, reply: LLMReply, offered: Sequence[RubricView], base: dict) -> RubricSet:
+    cfg, seed = kb.settings.synthesis, kb.settings.seed
+    error: SynthesisError | None = None
+    if reply.error is not None:
+        error = SynthesisError(kind=SynthesisErrorKind(reply.error.kind.value), message=reply.error.message)
+    else:
+        items = verify_checks(items_from_draft(reply.value.items, offered), {r.id: r for r in offered}, kb.embedder,
+                              cfg.check_similarity)
+        validated = validate_items(items, kb.embedder, cfg, seed)
+        if validated.items:
+            return RubricSet(items=validated.items, merged=validated.merged, dropped=validated.dropped,
+                             usage=reply.usage, **base)
+        error = SynthesisError(kind=SynthesisErrorKind.EMPTY, message="the generator's reply had no usable item")
+    logger.warning("synthesis failed (%s: %s); falling back to %d retrieved rubrics",
+                   error.kind, error.message, len(offered))
+    validated = validate_items([item_from_view(r) for r in offered], kb.embedder, cfg, seed, ranked=True)
+    return RubricSet(items=validated.items, merged=validated.merged, dropped=validated.dropped, fallback=True,
+                     error=error, usage=reply.usage, **base)
+
+
+def _record_use(kb: KnowledgeBase, items: Sequence[RubricItem]) -> None:
+    used = {rubric_id: 1 for item in items for rubric_id in item.derived_from}
+    kb.record_hits(HitDelta(used=used))
+
+
+def _retrieve(kb: KnowledgeBase, question: str) -> Neighbours:
+    from retrieval.retrieve import retrieve  # noqa: PLC0415 (written alongside; imported when first needed)
+
+    return retrieve(kb, question)

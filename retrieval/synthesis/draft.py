@@ -1,0 +1,79 @@
+"""The generator's side: its small output model, the prompt variables, and mapping its reply to items."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from kb.records import DEFAULT_WEIGHTS, Importance, RubricKind, ToolCallCheck, derived_id, normalise_text
+from kb.views import RubricView
+from retrieval.rubric_set import ItemOrigin, RubricItem
+
+logger = logging.getLogger(__name__)
+
+MAX_LISTED_TEXT = 240  # characters of a reference rubric shown in the prompt
+CHECKED_KINDS = frozenset({RubricKind.HARD_RULE, RubricKind.TOOL_CALL})
+
+
+class DraftItem(BaseModel):
+    """One rubric as the generator writes it (kept small: every token costs on a local model)."""
+
+    text: str = Field(min_length=10, max_length=300, description="One yes/no criterion.")
+    kind: Literal["hard_rule", "principle", "tool_call"]
+    importance: Literal["essential", "important", "optional", "pitfall"]
+    sources: list[int] = Field(max_length=4, description="Numbers of the reference rubrics it is based on.")
+
+
+@cache
+def draft_model(max_items: int) -> type[BaseModel]:
+    """The output model `RubricDraft` with 1..max_items items (one class per size, so schemas are stable)."""
+    return create_model(
+        "RubricDraft",
+        __doc__="Rubrics for one request.",
+        items=(list[DraftItem], Field(min_length=1, max_length=max_items)),
+    )
+
+
+def listed_rubrics(offered: Sequence[RubricView]) -> str:
+    """The numbered reference list: `3. [tool_call, essential, tool refuel_data] The agent …`."""
+    if not offered:
+        return "(none)"
+    lines = []
+    for number, rubric in enumerate(offered, start=1):
+        text = " ".join(rubric.text.split())
+        text = text if len(text) <= MAX_LISTED_TEXT else text[: MAX_LISTED_TEXT - 1] + "…"
+        tool = f", tool {rubric.check.name}" if isinstance(rubric.check, ToolCallCheck) else ""
+        lines.append(f"{number}. [{rubric.kind}, {rubric.importance}{tool}] {text}")
+    return "\n".join(lines)
+
+
+def item_from_view(rubric: RubricView) -> RubricItem:
+    """A KB rubric taken verbatim (the fallback)."""
+    return RubricItem(id=rubric.id, text=rubric.text, kind=RubricKind(rubric.kind),
+                      importance=Importance(rubric.importance), weight=rubric.weight, derived_from=(rubric.id,),
+                      check=rubric.check, origin=ItemOrigin.RETRIEVED)
+
+
+def items_from_draft(drafts: Sequence[DraftItem], offered: Sequence[RubricView]) -> list[RubricItem]:
+    """Map source numbers back to KB ids (out-of-range numbers are dropped) and carry a machine check over
+    when a hard_rule / tool_call item derives from exactly one checked rubric."""
+    items: list[RubricItem] = []
+    for draft in drafts:
+        text = " ".join(draft.text.split())
+        if not text:
+            continue
+        sources = [offered[n - 1] for n in dict.fromkeys(draft.sources) if 1 <= n <= len(offered)]
+        if len(sources) != len(set(draft.sources)):
+            logger.info("dropped source numbers outside 1..%d: %s", len(offered), draft.sources)
+        kind, importance = RubricKind(draft.kind), Importance(draft.importance)
+        checked = [s for s in sources if s.check is not None]
+        check = checked[0].check if kind in CHECKED_KINDS and len(checked) == 1 else None
+        items.append(RubricItem(id=derived_id("s", kind.value, normalise_text(text)), text=text, kind=kind,
+                                importance=importance, weight=DEFAULT_WEIGHTS[importance],
+                                derived_from=tuple(s.id for s in sources), check=check,
+                                origin=ItemOrigin.SYNTHESISED))
+    return items
