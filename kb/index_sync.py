@@ -21,6 +21,7 @@ from kb.vectors import Collection, IndexRow, VectorIndex
 logger = logging.getLogger(__name__)
 
 BATCH = 256
+FLUSH_AFTER_ROWS = 1000  # a bulk sync seals its segment (indexed search); small edits stay in the growing one
 TABLES: dict[Collection, type[Query] | type[Rubric]] = {Collection.QUERIES: Query, Collection.RUBRICS: Rubric}
 
 
@@ -85,6 +86,8 @@ class IndexSync:
             for start in range(0, len(ids), BATCH):
                 done += self.index_ids(collection, ids[start : start + BATCH])
                 self.progress.advance(min(BATCH, len(ids) - start))
+            if len(ids) >= FLUSH_AFTER_ROWS:
+                self.index.flush(collection)
         self.progress.close()
         logger.info("indexed %d rows", done)
         return done

@@ -66,6 +66,11 @@ class VectorIndex:
         self._client = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
         self._prefix = prefix
         self._loaded: set[Collection] = set()
+        self._generation: dict[Collection, int] = dict.fromkeys(Collection, 0)
+
+    def generation(self, collection: Collection) -> int:
+        """Counts this process's writes to the collection (upsert, delete, create, drop): a cheap staleness key."""
+        return self._generation[collection]
 
     def name(self, collection: Collection) -> str:
         return f"{self._prefix}{collection.value}"
@@ -109,12 +114,14 @@ class VectorIndex:
         index.add_index("dense", index_type="HNSW", metric_type="COSINE", params={"M": 16, "efConstruction": 200})
         index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
         self._client.create_collection(self.name(collection), schema=schema, index_params=index)
+        self._generation[collection] += 1
         logger.info("created collection %s (dim %d)", self.name(collection), dimension)
 
     def drop(self, collection: Collection) -> None:
         if self.exists(collection):
             self._client.drop_collection(self.name(collection))
             self._loaded.discard(collection)
+            self._generation[collection] += 1
 
     def upsert(self, collection: Collection, rows: Sequence[IndexRow], vectors: np.ndarray) -> None:
         data: list[dict[str, Any]] = []
@@ -132,16 +139,40 @@ class VectorIndex:
             data.append(item)
         if data:
             self._client.upsert(self.name(collection), data)
+            self._generation[collection] += 1
+
+    def flush(self, collection: Collection) -> None:
+        """Seal the growing segment so its rows are searched through the HNSW / BM25 indexes: unsealed rows are
+        scanned brute force (measured at 10k rows: hybrid search 1.7 s before, 0.1 s after)."""
+        if self.exists(collection):
+            self._client.flush(self.name(collection))
 
     def delete(self, collection: Collection, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), 1000):
             self._client.delete(self.name(collection), ids=list(ids[start : start + 1000]))
+        self._generation[collection] += 1
 
     def hashes(self, collection: Collection) -> dict[str, str]:
         """Every row's id → index_hash (for doctor)."""
         out: dict[str, str] = {}
         for batch in self._iterate(collection, ["id", "index_hash"]):
             out.update((r["id"], r["index_hash"]) for r in batch)
+        return out
+
+    def scan(self, collection: Collection, *, with_vectors: bool = False,
+             with_text: bool = False) -> Iterator[list[dict[str, Any]]]:
+        """Every row's id and scalar fields (and `dense` vector, `text` if asked), in batches."""
+        fields = ["id", *_scalar_fields(collection), *(["dense"] if with_vectors else []),
+                  *(["text"] if with_text else [])]
+        return self._iterate(collection, fields)
+
+    def vectors(self, collection: Collection, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Dense vectors by id (missing ids are absent)."""
+        out: dict[str, np.ndarray] = {}
+        for start in range(0, len(ids), 1000):
+            chunk = list(ids[start : start + 1000])
+            rows = self._client.get(self.name(collection), ids=chunk, output_fields=["id", "dense"])
+            out.update((str(r["id"]), np.asarray(r["dense"], dtype=np.float32)) for r in rows)
         return out
 
     def _iterate(self, collection: Collection, fields: list[str]) -> Iterator[list[dict[str, Any]]]:
@@ -187,13 +218,23 @@ class VectorIndex:
         return [[VectorHit(id=str(h["id"]), score=float(h["distance"])) for h in hits] for hits in result]
 
     def dense_search(
-        self, collection: Collection, vectors: np.ndarray, *, limit: int, filter_expr: str = ""
+        self, collection: Collection, vectors: np.ndarray, *, limit: int, filter_expr: str = "", ef: int | None = None
     ) -> list[list[VectorHit]]:
-        """Dense-only search (cosine), one hit list per query vector."""
+        """Dense-only search (cosine), one hit list per query vector; `ef` = HNSW search breadth (≥ limit)."""
+        params = {"metric_type": "COSINE", "params": {"ef": max(ef or 0, limit)}}
         result = self._client.search(self.name(collection), data=vectors.tolist(), anns_field="dense", limit=limit,
-                                     filter=filter_expr, search_params={"metric_type": "COSINE"},
-                                     output_fields=["id"])
+                                     filter=filter_expr, search_params=params, output_fields=["id"])
         return [[VectorHit(id=str(h["id"]), score=float(h["distance"])) for h in hits] for hits in result]
+
+    def sparse_search(
+        self, collection: Collection, texts: Sequence[str], *, limit: int, filter_expr: str = ""
+    ) -> list[list[VectorHit]]:
+        """BM25-only search, one hit list per text, best first (milvus-lite reports BM25 as a negated distance)."""
+        if len(texts) == 0:
+            return []
+        result = self._client.search(self.name(collection), data=list(texts), anns_field="sparse", limit=limit,
+                                     filter=filter_expr, search_params={"metric_type": "BM25"}, output_fields=["id"])
+        return [[VectorHit(id=str(h["id"]), score=abs(float(h["distance"]))) for h in hits] for hits in result]
 
 
 def _clip_utf8(text: str, max_bytes: int) -> str:

@@ -15,6 +15,8 @@ class QueryNeighbour(BaseModel, frozen=True):
     fused: float = Field(description="RRF score of the dense and BM25 ranks.")
     similarity: float | None = Field(None, description="Cosine similarity of the full texts (bi-encoder).")
     rubrics: list[RubricView] = Field(default_factory=list, description="Linked rubrics in the expert's order.")
+    dense_rank: int | None = Field(None, description="1-based rank in the dense sub-request; None = not found by it.")
+    bm25_rank: int | None = Field(None, description="1-based rank in the BM25 sub-request; None = not found by it.")
 
 
 class RubricNeighbour(BaseModel, frozen=True):
@@ -24,6 +26,8 @@ class RubricNeighbour(BaseModel, frozen=True):
     score: float
     fused: float
     similarity: float | None = None
+    dense_rank: int | None = Field(None, description="1-based rank in the dense sub-request; None = not found by it.")
+    bm25_rank: int | None = Field(None, description="1-based rank in the BM25 sub-request; None = not found by it.")
 
 
 class Neighbours(BaseModel, frozen=True):
@@ -34,6 +38,9 @@ class Neighbours(BaseModel, frozen=True):
     rubrics: list[RubricNeighbour] = Field(default_factory=list)
     reranker: str = Field(description="Which reranker ordered them (mmr, cross-encoder:<model>, llm:<model>).")
     kb_version: int = Field(description="KB version the neighbours were read at (part of cache keys).")
+    rerank_fallback: str | None = Field(
+        None, description="Set when the configured reranker failed: what failed and which order was used instead."
+    )
 
     def all_rubric_ids(self) -> list[str]:
         """Every KB rubric id in the neighbours, in order, once."""
