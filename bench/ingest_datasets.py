@@ -26,13 +26,15 @@ from sqlmodel import Session, select  # noqa: E402
 
 from ingest.tau2 import ingest_tau2  # noqa: E402
 from ingest.telemath import ingest_telemath  # noqa: E402
-from ingest.teleqna import ingest_teleqna  # noqa: E402
+from ingest.teleqna import ingest_teleqna, query_id  # noqa: E402
+from kb.search import Scope, SearchFilter  # noqa: E402
 from kb.index_sync import BATCH  # noqa: E402
 from kb.settings import load_settings  # noqa: E402
 from kb.store import KnowledgeBase  # noqa: E402
 from kb.tables import Query, Rubric  # noqa: E402
 
 SHARED = Path(os.environ.get("TELERUBRIC_SHARED_DIR", REPO.parent / "shared"))
+PARAPHRASES = REPO / "tests" / "ingest" / "fixtures" / "teleqna_paraphrases.jsonl"
 
 
 def parse_args() -> argparse.Namespace:
@@ -75,6 +77,7 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict:
             kb.embedder.embed(texts[i : i + BATCH])
         embed_seconds = time.perf_counter() - started
         doctor_clean = kb.doctor().clean
+        paraphrases = paraphrase_hits(kb)
         stats = kb.stats()
     total_texts = sum(s["texts"] for s in sources)
     total_seconds = sum(s["seconds"] for s in sources)
@@ -86,10 +89,22 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict:
         "embedder_only": {"texts": len(texts), "seconds": round(embed_seconds, 2), "texts_per_s": round(embed_rate, 1),
                           "model": settings.embedder.backend.value, "batch": BATCH},
         "throughput_ratio": round(ingest_rate / embed_rate, 3), "goal": 0.8, "doctor_clean": doctor_clean,
+        "teleqna_paraphrases": paraphrases,
         "queries_by_source": stats.queries_by_source, "rubrics_by_kind": stats.rubrics_by_kind,
         "machine": {"cpus": os.cpu_count(), "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
                     "python": platform.python_version()},
     }
+
+
+def paraphrase_hits(kb: KnowledgeBase) -> dict:
+    """Hit@1 / hit@3 of the 50 hand-written TeleQnA paraphrases (targets missing from a sample count as misses)."""
+    rows = [json.loads(line) for line in PARAPHRASES.read_text().splitlines()]
+    found = kb.search_many([r["paraphrase"] for r in rows], k=3, scope=Scope.QUERIES,
+                           filters=SearchFilter(sources=["teleqna"]))
+    ranks = [[h.id for h in hits].index(query_id(r["question_id"])) if query_id(r["question_id"]) in
+             [h.id for h in hits] else None for r, hits in zip(rows, found, strict=True)]
+    return {"n": len(rows), "hit_at_1": sum(r == 0 for r in ranks) / len(rows),
+            "hit_at_3": sum(r is not None for r in ranks) / len(rows)}
 
 
 def print_table(result: dict) -> None:
@@ -103,6 +118,8 @@ def print_table(result: dict) -> None:
     doctor = "clean" if result["doctor_clean"] else "DRIFT"
     print(f"throughput ratio {result['throughput_ratio']:.3f} (goal ≥ {result['goal']}); doctor {doctor}; "
           f"load avg {result['machine']['load_avg_1m_at_end']}")
+    p = result["teleqna_paraphrases"]
+    print(f"TeleQnA paraphrases: hit@1 {p['hit_at_1']:.2f}, hit@3 {p['hit_at_3']:.2f} (n={p['n']})")
 
 
 def main() -> None:

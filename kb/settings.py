@@ -147,6 +147,20 @@ class SynthesisSettings(BaseModel):
     cache: bool = Field(True, description="Cache synthesised rubric sets in SQL (fallbacks are never cached).")
 
 
+DenseIndexType = Literal["FLAT", "HNSW", "IVF_FLAT"]
+
+
+class VectorIndexSettings(BaseModel):
+    """Milvus dense index per collection (fixed when a collection is created; change + `kb rebuild`)."""
+
+    queries: DenseIndexType = Field(
+        "FLAT",
+        description="query_rubrics: FLAT (exact). HNSW loses recall when many rows share one vector, as τ² tasks do "
+        "(2,285 tasks over 5 distinct texts); retrieve() answers from an in-process exact copy anyway.",
+    )
+    rubrics: DenseIndexType = Field("HNSW", description="rubrics: HNSW (M=16, efConstruction=200).")
+
+
 class Settings(BaseSettings):
     """Everything configurable; built once at the edge (CLI, RewardModel, UI) and passed down."""
 
@@ -159,6 +173,7 @@ class Settings(BaseSettings):
     milvus_uri: str | None = Field(None, description="Milvus URI (http://host:19530); None = milvus-lite in data_dir.")
     milvus_token: SecretStr = Field(SecretStr(""), description="Milvus token (user:password) for a server.")
     collection_prefix: str = Field("", description="Prefix for collection names, to share one Milvus between KBs.")
+    vector_index: VectorIndexSettings = VectorIndexSettings()
     embedder: EmbedderSettings = EmbedderSettings()
     llm: LLMSettings = LLMSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

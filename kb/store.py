@@ -19,7 +19,7 @@ from kb.search import Scope, SearchFilter, SearchHit, hydrate
 from kb.settings import Settings
 from kb.sql import kb_version, open_engine
 from kb.stats import KBStats, collect_stats
-from kb.vectors import VectorIndex
+from kb.vectors import Collection, VectorIndex
 from kb.views import QueryView, RubricView, queries_by_ids, rubrics_by_ids
 from kb.writer import ApplyReport, apply_records
 
@@ -41,7 +41,9 @@ class KnowledgeBase:
         try:
             self.engine = open_engine(settings.resolved_sql_url)
             self.index = VectorIndex(settings.resolved_milvus_uri, settings.milvus_token.get_secret_value(),
-                                     settings.collection_prefix)
+                                     settings.collection_prefix,
+                                     {Collection.QUERIES: settings.vector_index.queries,
+                                      Collection.RUBRICS: settings.vector_index.rubrics})
         except BaseException:
             self.close()
             raise

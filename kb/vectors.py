@@ -24,6 +24,8 @@ def _quiet_iterator_noise() -> None:
 
 MAX_TEXT_BYTES = 65_535
 MAX_TAGS = 64
+INDEX_PARAMS: dict[str, dict[str, int]] = {"FLAT": {}, "HNSW": {"M": 16, "efConstruction": 200},
+                                           "IVF_FLAT": {"nlist": 256}}
 
 
 class Collection(StrEnum):
@@ -59,12 +61,13 @@ def _scalar_fields(collection: Collection) -> list[str]:
 class VectorIndex:
     """Thin, typed wrapper over a `MilvusClient` for the two collections."""
 
-    def __init__(self, uri: str, token: str = "", prefix: str = ""):
+    def __init__(self, uri: str, token: str = "", prefix: str = "", index_types: dict[Collection, str] | None = None):
         from pymilvus import MilvusClient
 
         _quiet_iterator_noise()
         self._client = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
         self._prefix = prefix
+        self._index_types = {Collection.QUERIES: "FLAT", Collection.RUBRICS: "HNSW", **(index_types or {})}
         self._loaded: set[Collection] = set()
         self._generation: dict[Collection, int] = dict.fromkeys(Collection, 0)
 
@@ -111,11 +114,12 @@ class VectorIndex:
                      output_field_names=["sparse"])
         )
         index = self._client.prepare_index_params()
-        index.add_index("dense", index_type="HNSW", metric_type="COSINE", params={"M": 16, "efConstruction": 200})
+        index_type = self._index_types[collection]
+        index.add_index("dense", index_type=index_type, metric_type="COSINE", params=INDEX_PARAMS[index_type])
         index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
         self._client.create_collection(self.name(collection), schema=schema, index_params=index)
         self._generation[collection] += 1
-        logger.info("created collection %s (dim %d)", self.name(collection), dimension)
+        logger.info("created collection %s (%s, dim %d)", self.name(collection), index_type, dimension)
 
     def drop(self, collection: Collection) -> None:
         if self.exists(collection):
@@ -205,7 +209,7 @@ class VectorIndex:
 
         if len(texts) == 0:
             return []
-        dense_params: dict[str, Any] = {"metric_type": "COSINE", "params": {"ef": max(64, limit * 2)}}
+        dense_params: dict[str, Any] = {"metric_type": "COSINE", "params": {"ef": max(64, limit * 2), "nprobe": 32}}
         if min_dense_similarity is not None:
             dense_params["params"]["radius"] = min_dense_similarity
             dense_params["params"]["range_filter"] = 1.01
@@ -221,7 +225,7 @@ class VectorIndex:
         self, collection: Collection, vectors: np.ndarray, *, limit: int, filter_expr: str = "", ef: int | None = None
     ) -> list[list[VectorHit]]:
         """Dense-only search (cosine), one hit list per query vector; `ef` = HNSW search breadth (≥ limit)."""
-        params = {"metric_type": "COSINE", "params": {"ef": max(ef or 0, limit)}}
+        params = {"metric_type": "COSINE", "params": {"ef": max(ef or 0, limit), "nprobe": 32}}
         result = self._client.search(self.name(collection), data=vectors.tolist(), anns_field="dense", limit=limit,
                                      filter=filter_expr, search_params=params, output_fields=["id"])
         return [[VectorHit(id=str(h["id"]), score=float(h["distance"])) for h in hits] for hits in result]
