@@ -34,12 +34,16 @@ PROMPT = ("retrieval", "synthesis.rubrics")
 
 
 def ranked_rubrics(neighbours: Neighbours) -> list[RubricView]:
-    """Neighbour rubrics interleaved by rank (standalone i, then query i's rubrics), once each, not retired."""
+    """Neighbour rubrics interleaved by rank (standalone i, then query i's rubrics), once each, not retired.
+
+    Reward-basis rubrics (how τ² combines components) are bookkeeping for verifiers, not criteria: never offered.
+    """
     keyed: list[tuple[int, int, RubricView]] = [(i, -1, r.rubric) for i, r in enumerate(neighbours.rubrics)]
     keyed += [(i, j, r) for i, q in enumerate(neighbours.queries) for j, r in enumerate(q.rubrics)]
     seen: dict[str, RubricView] = {}
     for _, _, rubric in sorted(keyed, key=lambda t: (t[0], t[1])):
-        if rubric.status != RubricStatus.RETIRED and rubric.id not in seen:
+        bookkeeping = rubric.check is not None and rubric.check.type == "reward_basis"
+        if rubric.status != RubricStatus.RETIRED and not bookkeeping and rubric.id not in seen:
             seen[rubric.id] = rubric
     return list(seen.values())
 

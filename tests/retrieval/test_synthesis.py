@@ -11,7 +11,7 @@ import pytest
 from judge.llm.client import LLMClient
 from judge.llm.transport import ScriptedTransport
 from kb.hits import HitDelta
-from kb.records import QueryRecord, RubricRecord, ToolCallCheck
+from kb.records import QueryRecord, RewardBasisCheck, RubricRecord, ToolCallCheck
 from kb.settings import LLMSettings, Settings, SynthesisSettings
 from kb.store import KnowledgeBase
 from retrieval.cache_keys import rubric_set_key
@@ -75,6 +75,15 @@ def _build(kb: KnowledgeBase, *replies: object, **kwargs: object):
 def test_neighbour_rubrics_are_interleaved_by_rank(refuel_kb: KnowledgeBase) -> None:
     ids = [r.id for r in ranked_rubrics(_neighbours(refuel_kb))]
     assert ids == ["r-identity", "r-refuel-limit", "r-refuel-call", "r-polite"]
+
+
+def test_reward_basis_bookkeeping_is_never_offered_to_the_generator(refuel_kb: KnowledgeBase) -> None:
+    refuel_kb.apply([RubricRecord(id="r-basis", kind="hard_rule", text="The reward is ENV_ASSERTION.",
+                                  check=RewardBasisCheck(basis=["ENV_ASSERTION"]))])
+    neighbours = _neighbours(refuel_kb)
+    basis = RubricNeighbour(rubric=refuel_kb.rubrics(["r-basis"])["r-basis"], score=0.95, fused=0.03)
+    offered = ranked_rubrics(neighbours.model_copy(update={"rubrics": [basis, *neighbours.rubrics]}))
+    assert "r-basis" not in [r.id for r in offered] and len(offered) == 4
 
 
 def test_reply_maps_source_numbers_to_kb_ids_and_carries_the_one_check(refuel_kb: KnowledgeBase) -> None:
