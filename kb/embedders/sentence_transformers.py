@@ -36,11 +36,10 @@ class SentenceTransformerEmbedder:
         name = model or str(packaged_minilm_dir())
         self._model = SentenceTransformer(name, device="cpu")
         self._model.max_seq_length = max_length
-        self._model_id = f"st:{Path(name).name if model is None else model}"
-        if model is None:
-            self._model_id = "all-MiniLM-L6-v2"
+        self._model_id = "all-MiniLM-L6-v2" if model is None else f"st:{model}"
         self._batch_size = batch_size
-        self._dim = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self._dim = int(dimension())
 
     @property
     def model_id(self) -> str:
