@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
-from sqlalchemy import or_
+from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -100,9 +100,8 @@ class IndexSync:
                 return 0
             vectors = self.embedder.embed([r.text for r in rows])
             self.index.upsert(collection, [to_index_row(r) for r in rows], vectors)
-            for row in rows:
-                row.indexed_hash = row.index_hash
-                session.add(row)
+            marks = [{"id": r.id, "indexed_hash": r.index_hash} for r in rows]  # the hash that was indexed
+            session.execute(update(table), marks)  # one bulk UPDATE by primary key
             session.commit()
             return len(rows)
 
