@@ -34,7 +34,7 @@ from kb.store import KnowledgeBase  # noqa: E402
 from kb.tables import Query, Rubric  # noqa: E402
 
 SHARED = Path(os.environ.get("TELERUBRIC_SHARED_DIR", REPO.parent / "shared"))
-PARAPHRASES = REPO / "tests" / "ingest" / "fixtures" / "teleqna_paraphrases.jsonl"
+PARAPHRASES = REPO / "tests" / "ingest" / "fixtures" / "qna_paraphrases.jsonl"
 
 
 def parse_args() -> argparse.Namespace:

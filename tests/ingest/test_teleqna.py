@@ -67,7 +67,7 @@ def test_sample_ingests_and_rerun_is_noop(kb, teleqna_zip, tmp_path) -> None:
 
 
 def paraphrase_hit_rate(kb: KnowledgeBase, k: int = 3) -> float:
-    rows = [json.loads(line) for line in (FIXTURES / "teleqna_paraphrases.jsonl").read_text().splitlines()]
+    rows = [json.loads(line) for line in (FIXTURES / "qna_paraphrases.jsonl").read_text().splitlines()]
     hits = kb.search_many([r["paraphrase"] for r in rows], k=k, scope=Scope.QUERIES,
                           filters=SearchFilter(sources=["teleqna"]))
     found_ids = [[h.id for h in found] for found in hits]
@@ -78,7 +78,7 @@ def paraphrase_hit_rate(kb: KnowledgeBase, k: int = 3) -> float:
 def test_paraphrases_find_their_question_in_top3(teleqna_zip, tmp_path) -> None:
     """The 50 target questions among 1,950 seeded distractors (a fifth of TeleQnA, so CI stays short;
     `bench/ingest_datasets.py` measures the same on all 10,000)."""
-    lines = (FIXTURES / "teleqna_paraphrases.jsonl").read_text().splitlines()
+    lines = (FIXTURES / "qna_paraphrases.jsonl").read_text().splitlines()
     targets = {json.loads(line)["question_id"] for line in lines}
     problems: list[InputProblem] = []
     located = load_teleqna(teleqna_zip, problems=problems, notes=[])
