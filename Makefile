@@ -34,7 +34,7 @@ demo: install
 	$(BIN)/telerubric --data-dir $(DEMO_DIR) search "my phone says no service since this morning" --k 5
 	$(BIN)/telerubric --data-dir $(DEMO_DIR) rubrics "Customer on line 555-123-2002 says mobile data is on but web pages never load while abroad. What should the agent do?"
 
-test: install
+test: install lint
 	TELERUBRIC_SHARED_DIR=$(SHARED) $(BIN)/pytest -q
 
 test-fast: install
@@ -44,6 +44,10 @@ bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/tau2_replay.py
+
+lint: install
+	$(BIN)/ruff check kb ingest retrieval judge ui tests bench
+	$(BIN)/ruff format --check kb ingest retrieval judge ui tests bench
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

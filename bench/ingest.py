@@ -17,16 +17,28 @@ from kb.embedders import load_embedder  # noqa: E402
 from kb.settings import EmbedderSettings, load_settings  # noqa: E402
 from kb.store import KnowledgeBase  # noqa: E402
 
-TOPICS = ["APN settings", "MMS over Wi-Fi calling", "roaming on the line", "data refuel limit", "airplane mode",
-          "SIM card seating", "network mode preference", "VPN slowing data", "overdue bill payment", "line suspension"]
+TOPICS = [
+    "APN settings",
+    "MMS over Wi-Fi calling",
+    "roaming on the line",
+    "data refuel limit",
+    "airplane mode",
+    "SIM card seating",
+    "network mode preference",
+    "VPN slowing data",
+    "overdue bill payment",
+    "line suspension",
+]
 
 
 def generate(path: Path, n: int) -> list[str]:
     texts = []
     with path.open("w") as fh:
         for i in range(n):
-            text = (f"The agent checks the {TOPICS[i % len(TOPICS)]} for case {i} and tells the user step "
-                    f"{i % 13 + 1} before moving on to the next check number {i // 7}.")
+            text = (
+                f"The agent checks the {TOPICS[i % len(TOPICS)]} for case {i} and tells the user step "
+                f"{i % 13 + 1} before moving on to the next check number {i // 7}."
+            )
             texts.append(text)
             fh.write(json.dumps({"id": f"bench-{i}", "text": text, "kind": "principle", "tags": ["bench"]}) + "\n")
     return texts
@@ -51,11 +63,21 @@ def main() -> None:
             ingest_s = time.perf_counter() - started
             assert summary.rubrics.added == args.n
     raw_rate, ingest_rate = args.n / raw_s, args.n / ingest_s
-    rows = [{"stage": "raw embedder", "texts": args.n, "seconds": raw_s, "texts_per_s": raw_rate},
-            {"stage": "ingest expert (validate+SQL+embed+Milvus)", "texts": args.n, "seconds": ingest_s,
-             "texts_per_s": ingest_rate}]
-    write_report("ingest throughput", rows, args.out,
-                 {"ratio": ingest_rate / raw_rate, "goal_ratio": 0.8, "embedder": embedder.model_id})
+    rows = [
+        {"stage": "raw embedder", "texts": args.n, "seconds": raw_s, "texts_per_s": raw_rate},
+        {
+            "stage": "ingest expert (validate+SQL+embed+Milvus)",
+            "texts": args.n,
+            "seconds": ingest_s,
+            "texts_per_s": ingest_rate,
+        },
+    ]
+    write_report(
+        "ingest throughput",
+        rows,
+        args.out,
+        {"ratio": ingest_rate / raw_rate, "goal_ratio": 0.8, "embedder": embedder.model_id},
+    )
     print(f"ratio ingest/raw = {ingest_rate / raw_rate:.3f} (goal ≥ 0.8)")
 
 

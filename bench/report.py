@@ -20,9 +20,13 @@ def write_report(name: str, rows: Sequence[dict[str, Any]], out: Path, extra: di
     for row in cells:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
     out.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"bench": name, "at": datetime.now(UTC).isoformat(timespec="seconds"),
-           "machine": {"python": platform.python_version(), "cpus": _cpus(), "platform": platform.platform()},
-           "rows": list(rows), **(extra or {})}
+    doc = {
+        "bench": name,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "cpus": _cpus(), "platform": platform.platform()},
+        "rows": list(rows),
+        **(extra or {}),
+    }
     out.write_text(json.dumps(doc, indent=2))
     print(f"wrote {out}")
 

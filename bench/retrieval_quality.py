@@ -43,8 +43,9 @@ def evaluate(kb: KnowledgeBase, task_ids: list[str], *, k: int, mmr_lambda: floa
     qids = [query_id(t) for t in task_ids]
     with Retriever(kb, settings=settings, reranker=MMRReranker(mmr_lambda), record_hits=False) as retriever:
         started = time.perf_counter()
-        results = retriever.retrieve_many([queries[q].text for q in qids],
-                                          filters=[SearchFilter(exclude_ids=[q]) for q in qids])
+        results = retriever.retrieve_many(
+            [queries[q].text for q in qids], filters=[SearchFilter(exclude_ids=[q]) for q in qids]
+        )
         seconds = time.perf_counter() - started
     recalls, per_task = [], []
     for task, qid, neighbours in zip(task_ids, qids, results, strict=True):
@@ -54,9 +55,13 @@ def evaluate(kb: KnowledgeBase, task_ids: list[str], *, k: int, mmr_lambda: floa
         recall = len(gold & found) / len(gold) if gold else 1.0
         recalls.append(recall)
         per_task.append({"task": task, "gold": len(gold), "found": len(gold & found), "recall": recall})
-    return {"recall": statistics.fmean(recalls), "min": min(recalls),
-            "perfect": sum(r == 1.0 for r in recalls) / len(recalls), "seconds_per_task": seconds / len(task_ids),
-            "tasks": per_task}
+    return {
+        "recall": statistics.fmean(recalls),
+        "min": min(recalls),
+        "perfect": sum(r == 1.0 for r in recalls) / len(recalls),
+        "seconds_per_task": seconds / len(task_ids),
+        "tasks": per_task,
+    }
 
 
 def main() -> None:
@@ -78,19 +83,38 @@ def main() -> None:
                 ingest_tau2(kb, args.tau2)
                 ingest_seconds = time.perf_counter() - started
             stats = kb.stats()
-            variants = {f"mmr (default, λ={kb.settings.retrieval.mmr_lambda:.2f})": kb.settings.retrieval.mmr_lambda,
-                        "relevance only (λ=1)": 1.0}
+            variants = {
+                f"mmr (default, λ={kb.settings.retrieval.mmr_lambda:.2f})": kb.settings.retrieval.mmr_lambda,
+                "relevance only (λ=1)": 1.0,
+            }
             rows, detail = [], {}
             for name, lam in variants.items():
                 result = evaluate(kb, task_ids, k=args.k, mmr_lambda=lam)
-                rows.append({"reranker": name, "split": args.split, "tasks": len(task_ids), "k": args.k,
-                             "mean_recall": result["recall"], "min_recall": result["min"],
-                             "share_perfect": result["perfect"], "ms_per_task": 1000 * result["seconds_per_task"]})
+                rows.append(
+                    {
+                        "reranker": name,
+                        "split": args.split,
+                        "tasks": len(task_ids),
+                        "k": args.k,
+                        "mean_recall": result["recall"],
+                        "min_recall": result["min"],
+                        "share_perfect": result["perfect"],
+                        "ms_per_task": 1000 * result["seconds_per_task"],
+                    }
+                )
                 detail[name] = result["tasks"]
-    write_report("leave-one-out retrieval quality, τ² telecom", rows, args.out,
-                 extra={"goal_mean_recall": 0.9, "kb_queries": stats.collections["query_rubrics"].sql_rows,
-                        "kb_rubrics": stats.collections["rubrics"].sql_rows, "ingest_seconds": ingest_seconds,
-                        "per_task": detail})
+    write_report(
+        "leave-one-out retrieval quality, τ² telecom",
+        rows,
+        args.out,
+        extra={
+            "goal_mean_recall": 0.9,
+            "kb_queries": stats.collections["query_rubrics"].sql_rows,
+            "kb_rubrics": stats.collections["rubrics"].sql_rows,
+            "ingest_seconds": ingest_seconds,
+            "per_task": detail,
+        },
+    )
 
 
 if __name__ == "__main__":

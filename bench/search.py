@@ -31,24 +31,38 @@ from retrieval import Retriever
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = [
-    "I can't send picture messages from my phone", "My mobile data is very slow abroad",
-    "No signal since this morning, calls fail", "Why was I charged twice on my bill?",
-    "How do I enable roaming before my trip to France?", "My phone says SIM not provisioned",
-    "Data stopped working after I changed the APN", "Wi-Fi calling drops every call",
-    "I want to refuel 2 GB of data on my line", "My line was suspended for an unpaid bill",
-    "The speed test shows poor internet speed", "MMS fails but SMS works on my Android phone",
-    "Airplane mode seems stuck and I have no service", "Can you resume my suspended line?",
-    "I need a payment request for my overdue bill", "VPN makes my mobile data slow",
-    "Data saver mode is on and apps do not load", "My network mode is 2G only",
-    "The messaging app has no storage permission", "I was told to reseat my SIM card",
+    "I can't send picture messages from my phone",
+    "My mobile data is very slow abroad",
+    "No signal since this morning, calls fail",
+    "Why was I charged twice on my bill?",
+    "How do I enable roaming before my trip to France?",
+    "My phone says SIM not provisioned",
+    "Data stopped working after I changed the APN",
+    "Wi-Fi calling drops every call",
+    "I want to refuel 2 GB of data on my line",
+    "My line was suspended for an unpaid bill",
+    "The speed test shows poor internet speed",
+    "MMS fails but SMS works on my Android phone",
+    "Airplane mode seems stuck and I have no service",
+    "Can you resume my suspended line?",
+    "I need a payment request for my overdue bill",
+    "VPN makes my mobile data slow",
+    "Data saver mode is on and apps do not load",
+    "My network mode is 2G only",
+    "The messaging app has no storage permission",
+    "I was told to reseat my SIM card",
 ]
 ANCHORS = QUESTIONS + [
-    "The agent checks the APN settings", "The agent verifies the customer's identity",
-    "The agent explains roaming charges", "The agent transfers the customer to a human agent",
+    "The agent checks the APN settings",
+    "The agent verifies the customer's identity",
+    "The agent explains roaming charges",
+    "The agent transfers the customer to a human agent",
 ]
-WORDS = ("agent user phone line data roaming apn mms sms sim bill payment speed signal network mode wifi calling "
-         "airplane vpn permission storage refuel plan customer account suspend resume reboot reset toggle check "
-         "verify explain transfer overdue charge abroad device settings messaging app status test").split()
+WORDS = (
+    "agent user phone line data roaming apn mms sms sim bill payment speed signal network mode wifi calling "
+    "airplane vpn permission storage refuel plan customer account suspend resume reboot reset toggle check "
+    "verify explain transfer overdue charge abroad device settings messaging app status test"
+).split()
 
 
 def build(kb: KnowledgeBase, n_rubrics: int, seed: int) -> dict[Collection, np.ndarray]:
@@ -64,20 +78,50 @@ def build(kb: KnowledgeBase, n_rubrics: int, seed: int) -> dict[Collection, np.n
         vectors[collection] = (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
     vocab = np.asarray(WORDS + [f"t{i}" for i in range(5000)])  # Zipf-like: telecom words at the head
     weights = 1.0 / np.arange(1, len(vocab) + 1)
-    texts = {c: [" ".join(words) for words in rng.choice(vocab, (len(v), 12), p=weights / weights.sum())]
-             for c, v in vectors.items()}
+    texts = {
+        c: [" ".join(words) for words in rng.choice(vocab, (len(v), 12), p=weights / weights.sum())]
+        for c, v in vectors.items()
+    }
     now = time.time()
     statuses = np.where(rng.random(n_rubrics) < 0.05, "retired", "approved")
-    rubric_rows = [{"id": f"r{i}", "text": "The agent " + t, "kind": ("principle", "tool_call", "hard_rule")[i % 3],
-                    "importance": "important", "weight": 0.6, "tips": [], "tags": [WORDS[i % len(WORDS)]],
-                    "check": None, "status": str(statuses[i]), "source": "bench", "standalone": True,
-                    "provenance": {}, "content_hash": "h", "index_hash": "h", "indexed_hash": "h"}
-                   for i, t in enumerate(texts[Collection.RUBRICS])]
-    query_rows = [{"id": f"q{i}", "text": t, "tags": [WORDS[i % len(WORDS)]], "source": "bench", "provenance": {},
-                   "content_hash": "h", "index_hash": "h", "indexed_hash": "h"}
-                  for i, t in enumerate(texts[Collection.QUERIES])]
-    links = [{"query_id": f"q{i}", "rubric_id": f"r{int(r)}", "position": p}
-             for i in range(n_queries) for p, r in enumerate(rng.choice(n_rubrics, 3, replace=False))]
+    rubric_rows = [
+        {
+            "id": f"r{i}",
+            "text": "The agent " + t,
+            "kind": ("principle", "tool_call", "hard_rule")[i % 3],
+            "importance": "important",
+            "weight": 0.6,
+            "tips": [],
+            "tags": [WORDS[i % len(WORDS)]],
+            "check": None,
+            "status": str(statuses[i]),
+            "source": "bench",
+            "standalone": True,
+            "provenance": {},
+            "content_hash": "h",
+            "index_hash": "h",
+            "indexed_hash": "h",
+        }
+        for i, t in enumerate(texts[Collection.RUBRICS])
+    ]
+    query_rows = [
+        {
+            "id": f"q{i}",
+            "text": t,
+            "tags": [WORDS[i % len(WORDS)]],
+            "source": "bench",
+            "provenance": {},
+            "content_hash": "h",
+            "index_hash": "h",
+            "indexed_hash": "h",
+        }
+        for i, t in enumerate(texts[Collection.QUERIES])
+    ]
+    links = [
+        {"query_id": f"q{i}", "rubric_id": f"r{int(r)}", "position": p}
+        for i in range(n_queries)
+        for p, r in enumerate(rng.choice(n_rubrics, 3, replace=False))
+    ]
     with Session(kb.engine) as session:
         session.execute(insert(Rubric), rubric_rows)
         session.execute(insert(RubricStats), [{"rubric_id": r["id"]} for r in rubric_rows])
@@ -87,13 +131,25 @@ def build(kb: KnowledgeBase, n_rubrics: int, seed: int) -> dict[Collection, np.n
     for collection, rows in ((Collection.RUBRICS, rubric_rows), (Collection.QUERIES, query_rows)):
         for start in range(0, len(rows), 5000):
             chunk = rows[start : start + 5000]
-            kb.index.upsert(collection, [
-                IndexRow(id=r["id"], text=r["text"], index_hash="h", tags=tuple(r["tags"]), source="bench",
-                         kind=r.get("kind", ""), status=r.get("status", ""), standalone=True) for r in chunk],
-                vectors[collection][start : start + 5000])
+            kb.index.upsert(
+                collection,
+                [
+                    IndexRow(
+                        id=r["id"],
+                        text=r["text"],
+                        index_hash="h",
+                        tags=tuple(r["tags"]),
+                        source="bench",
+                        kind=r.get("kind", ""),
+                        status=r.get("status", ""),
+                        standalone=True,
+                    )
+                    for r in chunk
+                ],
+                vectors[collection][start : start + 5000],
+            )
         kb.index.flush(collection)  # as a bulk sync does: sealed segments are searched through their indexes
-    logging.getLogger(__name__).info("built %d rubrics, %d queries in %.0f s", n_rubrics, n_queries,
-                                     time.time() - now)
+    logging.getLogger(__name__).info("built %d rubrics, %d queries in %.0f s", n_rubrics, n_queries, time.time() - now)
     return vectors
 
 
@@ -137,8 +193,12 @@ def run_size(n: int, repeats: int, seed: int) -> tuple[list[dict[str, object]], 
                 "KnowledgeBase.search (Milvus hybrid, both)": lambda q: kb.search(q, k=10, scope=Scope.BOTH),
             }
             exact = Retriever(kb)
-            remote = Retriever(kb, settings=settings.model_copy(update={"retrieval": settings.retrieval.model_copy(
-                update={"exact_max_rows": 0})}))
+            remote = Retriever(
+                kb,
+                settings=settings.model_copy(
+                    update={"retrieval": settings.retrieval.model_copy(update={"exact_max_rows": 0})}
+                ),
+            )
             started = time.perf_counter()
             exact.retrieve(QUESTIONS[0])
             setup["exact_copy_load_s"] = time.perf_counter() - started
@@ -158,8 +218,16 @@ def run_size(n: int, repeats: int, seed: int) -> tuple[list[dict[str, object]], 
     for name, samples in results.items():
         p50 = statistics.median(samples)
         p95 = float(np.percentile(samples, 95))
-        rows.append({"rubrics": n, "case": name, "p50_ms": p50, "p95_ms": p95,
-                     "x_brute_force": p50 / bf, "x_brute_force+embed": p50 / bf_embed})
+        rows.append(
+            {
+                "rubrics": n,
+                "case": name,
+                "p50_ms": p50,
+                "p95_ms": p95,
+                "x_brute_force": p50 / bf,
+                "x_brute_force+embed": p50 / bf_embed,
+            }
+        )
     return rows, setup
 
 
@@ -176,9 +244,17 @@ def main() -> None:
         size_rows, setup = run_size(n, args.repeats, args.seed)
         rows += size_rows
         setups[str(n)] = setup
-    write_report("search latency (ms; medians over questions x repeats)", rows, args.out,
-                 extra={"setup": setups, "queries_per_size": "rubrics / 10", "candidates": 30,
-                        "goal": "retrieve() p50 <= 2x numpy brute force at 100k"})
+    write_report(
+        "search latency (ms; medians over questions x repeats)",
+        rows,
+        args.out,
+        extra={
+            "setup": setups,
+            "queries_per_size": "rubrics / 10",
+            "candidates": 30,
+            "goal": "retrieve() p50 <= 2x numpy brute force at 100k",
+        },
+    )
 
 
 if __name__ == "__main__":

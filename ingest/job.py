@@ -6,20 +6,28 @@ import logging
 import time
 from collections.abc import Sequence
 
+from ingest.summary import IngestSummary
+from ingest.validation import check_duplicate_ids
 from kb.errors import InputProblem, InputRejected
 from kb.records import QueryRecord, RubricRecord
 from kb.store import KnowledgeBase
-from ingest.summary import IngestSummary
-from ingest.validation import check_duplicate_ids
 
 logger = logging.getLogger(__name__)
 
 Located = tuple[str, int | None, QueryRecord | RubricRecord]
 
 
-def write_records(kb: KnowledgeBase, job: str, files: Sequence[str], located: Sequence[Located],
-                  problems: list[InputProblem], *, dry_run: bool = False, notes: Sequence[str] = (),
-                  actor: str | None = None) -> IngestSummary:
+def write_records(
+    kb: KnowledgeBase,
+    job: str,
+    files: Sequence[str],
+    located: Sequence[Located],
+    problems: list[InputProblem],
+    *,
+    dry_run: bool = False,
+    notes: Sequence[str] = (),
+    actor: str | None = None,
+) -> IngestSummary:
     """Validate across records, then write all or nothing. Raises `InputRejected` listing every problem."""
     started = time.perf_counter()
     check_duplicate_ids(located, problems)
@@ -29,7 +37,14 @@ def write_records(kb: KnowledgeBase, job: str, files: Sequence[str], located: Se
     report = kb.apply(records, actor=actor or f"ingest:{job}", dry_run=dry_run)
     if not dry_run and not report.changed:
         kb.index_pending()  # a rerun after an interrupted write finishes the index
-    summary = IngestSummary.from_report(job, list(files), len(records), report, dry_run=dry_run, notes=list(notes),
-                                        seconds=time.perf_counter() - started)
+    summary = IngestSummary.from_report(
+        job,
+        list(files),
+        len(records),
+        report,
+        dry_run=dry_run,
+        notes=list(notes),
+        seconds=time.perf_counter() - started,
+    )
     logger.info("%s: %d records, rubrics %s, queries %s", job, len(records), summary.rubrics, summary.queries)
     return summary

@@ -10,8 +10,14 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def select_items(items: Sequence[T], *, limit: int | None = None, sample: int | None = None,
-                 group: Callable[[T], str] | None = None, seed: int = 0) -> list[T]:
+def select_items(
+    items: Sequence[T],
+    *,
+    limit: int | None = None,
+    sample: int | None = None,
+    group: Callable[[T], str] | None = None,
+    seed: int = 0,
+) -> list[T]:
     """Keep `items` in file order, restricted to the first `limit` and/or a seeded `sample` of that size.
 
     The sample is balanced: groups (e.g. issue families, categories) are shuffled with `seed` and taken in turn,

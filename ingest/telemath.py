@@ -32,8 +32,10 @@ logger = logging.getLogger(__name__)
 
 SOURCE = "telemath"
 DEFAULT_REL_TOL = 1e-2
-DERIVATION = ("The response shows the derivation: the formula it applies, the values it substitutes with their "
-              "units, and the intermediate results that lead to the final number")
+DERIVATION = (
+    "The response shows the derivation: the formula it applies, the values it substitutes with their "
+    "units, and the intermediate results that lead to the final number"
+)
 
 
 class TeleMathItem(BaseModel):
@@ -64,8 +66,9 @@ def read_rows(path: Path, problems: list[InputProblem]) -> list[tuple[int, Any]]
         try:
             import pyarrow.parquet as pq
         except ImportError:
-            raise EnvironmentProblem(f"{path}: reading Parquet needs pyarrow; run `pip install pyarrow`, or export "
-                                     "the dataset as JSONL") from None
+            raise EnvironmentProblem(
+                f"{path}: reading Parquet needs pyarrow; run `pip install pyarrow`, or export the dataset as JSONL"
+            ) from None
         try:
             rows = pq.read_table(path).to_pylist()
         except (OSError, ValueError) as exc:
@@ -90,8 +93,14 @@ def read_rows(path: Path, problems: list[InputProblem]) -> list[tuple[int, Any]]
         try:
             out.append((number, json.loads(line)))
         except json.JSONDecodeError as exc:
-            problems.append(InputProblem(str(path), number, None,
-                                         f"invalid JSON at column {exc.colno}: {exc.msg}; expected one object a line"))
+            problems.append(
+                InputProblem(
+                    str(path),
+                    number,
+                    None,
+                    f"invalid JSON at column {exc.colno}: {exc.msg}; expected one object a line",
+                )
+            )
     return out
 
 
@@ -108,20 +117,42 @@ def item_record(item: TeleMathItem, file: str, line: int, rel_tol: float) -> Que
     where = Provenance(file=file, line=line, dataset_id=qid)
     check = NumericCheck(value=item.answer, rel_tol=rel_tol)
     answer = RubricRecord(
-        id=derived_id("r", SOURCE, qid, check.model_dump_json()), kind=RubricKind.HARD_RULE,
-        importance=Importance.ESSENTIAL, check=check, theme="numeric answer", tags=[SOURCE, "math", category],
-        text=f"The final answer is {_format_value(item.answer)} (within {rel_tol:.3g} relative tolerance; "
-             "units aside)", status=RubricStatus.APPROVED, source=SOURCE, provenance=where)
+        id=derived_id("r", SOURCE, qid, check.model_dump_json()),
+        kind=RubricKind.HARD_RULE,
+        importance=Importance.ESSENTIAL,
+        check=check,
+        theme="numeric answer",
+        tags=[SOURCE, "math", category],
+        text=f"The final answer is {_format_value(item.answer)} (within {rel_tol:.3g} relative tolerance; units aside)",
+        status=RubricStatus.APPROVED,
+        source=SOURCE,
+        provenance=where,
+    )
     derivation = RubricRecord(
-        id=derived_id("r", SOURCE, "principle", normalise_text(DERIVATION)), kind=RubricKind.PRINCIPLE,
-        importance=Importance.IMPORTANT, text=DERIVATION, theme="derivation", tags=[SOURCE, "math"],
-        status=RubricStatus.APPROVED, source=SOURCE, provenance=Provenance(file=file))
-    return QueryRecord(id=qid, text=item.question, tags=tags, source=SOURCE, rubrics=[answer, derivation],
-                       provenance=where)
+        id=derived_id("r", SOURCE, "principle", normalise_text(DERIVATION)),
+        kind=RubricKind.PRINCIPLE,
+        importance=Importance.IMPORTANT,
+        text=DERIVATION,
+        theme="derivation",
+        tags=[SOURCE, "math"],
+        status=RubricStatus.APPROVED,
+        source=SOURCE,
+        provenance=Provenance(file=file),
+    )
+    return QueryRecord(
+        id=qid, text=item.question, tags=tags, source=SOURCE, rubrics=[answer, derivation], provenance=where
+    )
 
 
-def load_telemath(path: Path, *, problems: list[InputProblem], rel_tol: float = DEFAULT_REL_TOL,
-                  limit: int | None = None, sample: int | None = None, seed: int = 0) -> list[Located]:
+def load_telemath(
+    path: Path,
+    *,
+    problems: list[InputProblem],
+    rel_tol: float = DEFAULT_REL_TOL,
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+) -> list[Located]:
     """Read and validate a TeleMath export into query records; problems are appended with their line or row."""
     items: list[tuple[int, TeleMathItem]] = []
     for line, raw in read_rows(path, problems):
@@ -132,10 +163,24 @@ def load_telemath(path: Path, *, problems: list[InputProblem], rel_tol: float = 
     return [(str(path), line, item_record(item, str(path), line, rel_tol)) for line, item in chosen]
 
 
-def ingest_telemath(kb: KnowledgeBase, path: Path, *, rel_tol: float = DEFAULT_REL_TOL, dry_run: bool = False,
-                    limit: int | None = None, sample: int | None = None, seed: int | None = None) -> IngestSummary:
+def ingest_telemath(
+    kb: KnowledgeBase,
+    path: Path,
+    *,
+    rel_tol: float = DEFAULT_REL_TOL,
+    dry_run: bool = False,
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int | None = None,
+) -> IngestSummary:
     """Ingest a TeleMath export. Raises `InputRejected` and writes nothing on any problem."""
     problems: list[InputProblem] = []
-    located = load_telemath(path, problems=problems, rel_tol=rel_tol, limit=limit, sample=sample,
-                            seed=kb.settings.seed if seed is None else seed)
+    located = load_telemath(
+        path,
+        problems=problems,
+        rel_tol=rel_tol,
+        limit=limit,
+        sample=sample,
+        seed=kb.settings.seed if seed is None else seed,
+    )
     return write_records(kb, "telemath", [str(path)], located, problems, dry_run=dry_run)

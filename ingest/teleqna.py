@@ -70,8 +70,9 @@ def read_teleqna(path: Path, password: str, problems: list[InputProblem]) -> tup
         problems.append(InputProblem(str(path), None, None, "file not found; expected the upstream TeleQnA.zip"))
         return None
     except (pyzipper.BadZipFile, zipfile.BadZipFile, OSError) as exc:
-        problems.append(InputProblem(str(path), None, None, f"not a readable zip file ({exc}); "
-                                     "expected the upstream TeleQnA.zip"))
+        problems.append(
+            InputProblem(str(path), None, None, f"not a readable zip file ({exc}); expected the upstream TeleQnA.zip")
+        )
         return None
     with archive:
         names = archive.namelist()
@@ -85,8 +86,14 @@ def read_teleqna(path: Path, password: str, problems: list[InputProblem]) -> tup
         except RuntimeError as exc:
             if "password" not in str(exc).lower():
                 raise
-            problems.append(InputProblem(shown, None, None, f"wrong password; upstream publishes "
-                                         f"{DEFAULT_PASSWORD!r} (pass it with --password)"))
+            problems.append(
+                InputProblem(
+                    shown,
+                    None,
+                    None,
+                    f"wrong password; upstream publishes {DEFAULT_PASSWORD!r} (pass it with --password)",
+                )
+            )
             return None
     try:
         text = raw.decode("utf-8-sig")
@@ -143,19 +150,43 @@ def item_record(key: str, item: TeleQnAItem, file: str, line: int | None) -> Que
     category = slug(item.category, prefix="category:")
     where = Provenance(file=file, line=line, dataset_id=key)
     shown_option = " ".join(options[number - 1].split())
-    rubrics = [RubricRecord(
-        id=derived_id("r", SOURCE, key, canonical), kind=RubricKind.HARD_RULE, importance=Importance.ESSENTIAL,
-        text=f'The response selects option {number} ("{shown_option[:300]}")', check=check,
-        tags=[SOURCE, category], theme="correct option", status=RubricStatus.APPROVED, source=SOURCE,
-        provenance=where)]
+    rubrics = [
+        RubricRecord(
+            id=derived_id("r", SOURCE, key, canonical),
+            kind=RubricKind.HARD_RULE,
+            importance=Importance.ESSENTIAL,
+            text=f'The response selects option {number} ("{shown_option[:300]}")',
+            check=check,
+            tags=[SOURCE, category],
+            theme="correct option",
+            status=RubricStatus.APPROVED,
+            source=SOURCE,
+            provenance=where,
+        )
+    ]
     principle = principle_text(item)
     if principle is not None:
-        rubrics.append(RubricRecord(
-            id=derived_id("r", SOURCE, "principle", category, normalise_text(principle)), kind=RubricKind.PRINCIPLE,
-            importance=Importance.IMPORTANT, text=principle, tags=[SOURCE, category], theme="reasoning",
-            status=RubricStatus.APPROVED, source=SOURCE, provenance=where))
-    return QueryRecord(id=query_id(key), text=query_text(item), tags=[SOURCE, category], source=SOURCE,
-                       rubrics=rubrics, provenance=where)
+        rubrics.append(
+            RubricRecord(
+                id=derived_id("r", SOURCE, "principle", category, normalise_text(principle)),
+                kind=RubricKind.PRINCIPLE,
+                importance=Importance.IMPORTANT,
+                text=principle,
+                tags=[SOURCE, category],
+                theme="reasoning",
+                status=RubricStatus.APPROVED,
+                source=SOURCE,
+                provenance=where,
+            )
+        )
+    return QueryRecord(
+        id=query_id(key),
+        text=query_text(item),
+        tags=[SOURCE, category],
+        source=SOURCE,
+        rubrics=rubrics,
+        provenance=where,
+    )
 
 
 def answer_mismatch(key: str, item: TeleQnAItem) -> str | None:
@@ -164,13 +195,22 @@ def answer_mismatch(key: str, item: TeleQnAItem) -> str | None:
     option = item.options()[number - 1]
     if " ".join(text.split()) == " ".join(option.split()):
         return None
-    return (f"{key}: answer text {text[:80]!r} differs from option {number} {option[:80]!r}; "
-            f"kept option {number} as the answer")
+    return (
+        f"{key}: answer text {text[:80]!r} differs from option {number} {option[:80]!r}; "
+        f"kept option {number} as the answer"
+    )
 
 
-def load_teleqna(path: Path, *, password: str = DEFAULT_PASSWORD, problems: list[InputProblem],
-                 notes: list[str], limit: int | None = None, sample: int | None = None,
-                 seed: int = 0) -> list[Located]:
+def load_teleqna(
+    path: Path,
+    *,
+    password: str = DEFAULT_PASSWORD,
+    problems: list[InputProblem],
+    notes: list[str],
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+) -> list[Located]:
     """Decrypt, validate and build query records; data problems go to `problems`, answer mismatches to `notes`."""
     loaded = read_teleqna(path, password, problems)
     if loaded is None:
@@ -195,12 +235,16 @@ def load_teleqna(path: Path, *, password: str = DEFAULT_PASSWORD, problems: list
         options = item.options()
         number, _ = item.answer_parts()
         if len(options) < 2 or [f"option {i}" for i in range(1, len(options) + 1)] != sorted(
-                k for k in (item.model_extra or {}) if k.startswith("option ")):
+            k for k in (item.model_extra or {}) if k.startswith("option ")
+        ):
             problems.append(InputProblem(shown, line, key, "expected options `option 1`..`option N` (2–5, no gaps)"))
             continue
         if not 1 <= number <= len(options):
-            problems.append(InputProblem(shown, line, f"{key}.answer",
-                                         f"points to option {number}; the item has {len(options)} options"))
+            problems.append(
+                InputProblem(
+                    shown, line, f"{key}.answer", f"points to option {number}; the item has {len(options)} options"
+                )
+            )
             continue
         items.append((key, item))
     chosen = select_items(items, limit=limit, sample=sample, group=lambda pair: pair[1].category, seed=seed)
@@ -214,11 +258,26 @@ def load_teleqna(path: Path, *, password: str = DEFAULT_PASSWORD, problems: list
     return located
 
 
-def ingest_teleqna(kb: KnowledgeBase, path: Path, *, password: str = DEFAULT_PASSWORD, dry_run: bool = False,
-                   limit: int | None = None, sample: int | None = None, seed: int | None = None) -> IngestSummary:
+def ingest_teleqna(
+    kb: KnowledgeBase,
+    path: Path,
+    *,
+    password: str = DEFAULT_PASSWORD,
+    dry_run: bool = False,
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int | None = None,
+) -> IngestSummary:
     """Ingest TeleQnA from the upstream zip. Raises `InputRejected` and writes nothing on any problem."""
     problems: list[InputProblem] = []
     notes: list[str] = []
-    located = load_teleqna(path, password=password, problems=problems, notes=notes, limit=limit, sample=sample,
-                           seed=kb.settings.seed if seed is None else seed)
+    located = load_teleqna(
+        path,
+        password=password,
+        problems=problems,
+        notes=notes,
+        limit=limit,
+        sample=sample,
+        seed=kb.settings.seed if seed is None else seed,
+    )
     return write_records(kb, "teleqna", [str(path)], located, problems, dry_run=dry_run, notes=notes)

@@ -36,8 +36,7 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
     return message
 
 
-def validate_entry(model: type[M], data: Any, file: str, line: int | None,
-                   problems: list[InputProblem]) -> M | None:
+def validate_entry(model: type[M], data: Any, file: str, line: int | None, problems: list[InputProblem]) -> M | None:
     """Validate one record; on failure append one problem per field error and return None."""
     if not isinstance(data, dict):
         problems.append(InputProblem(file, line, None, f"expected an object, got {type(data).__name__}"))
@@ -50,8 +49,9 @@ def validate_entry(model: type[M], data: Any, file: str, line: int | None,
         return None
 
 
-def check_duplicate_ids(located: Iterable[tuple[str, int | None, QueryRecord | RubricRecord]],
-                        problems: list[InputProblem]) -> None:
+def check_duplicate_ids(
+    located: Iterable[tuple[str, int | None, QueryRecord | RubricRecord]], problems: list[InputProblem]
+) -> None:
     """Duplicate query ids, duplicate standalone rubric ids, and one rubric id with two contents are errors."""
     seen_queries: dict[str, tuple[str, int | None]] = {}
     seen_standalone: dict[str, tuple[str, int | None]] = {}
@@ -60,18 +60,31 @@ def check_duplicate_ids(located: Iterable[tuple[str, int | None, QueryRecord | R
         if isinstance(record, QueryRecord):
             first = seen_queries.setdefault(record.query_id, (file, line))
             if first != (file, line):
-                problems.append(InputProblem(file, line, "id", f"duplicate query id {record.query_id!r} "
-                                             f"(first at {first[0]}:{first[1]})"))
+                problems.append(
+                    InputProblem(
+                        file, line, "id", f"duplicate query id {record.query_id!r} (first at {first[0]}:{first[1]})"
+                    )
+                )
             rubrics = record.rubrics
         else:
             first = seen_standalone.setdefault(record.rubric_id, (file, line))
             if first != (file, line):
-                problems.append(InputProblem(file, line, "id", f"duplicate rubric id {record.rubric_id!r} "
-                                             f"(first at {first[0]}:{first[1]})"))
+                problems.append(
+                    InputProblem(
+                        file, line, "id", f"duplicate rubric id {record.rubric_id!r} (first at {first[0]}:{first[1]})"
+                    )
+                )
             rubrics = [record]
         for rubric in rubrics:
             content = rubric.content()
             prior = contents.setdefault(rubric.rubric_id, (content, file, line))
             if prior[0] != content:
-                problems.append(InputProblem(file, line, "id", f"rubric id {rubric.rubric_id!r} has other content "
-                                             f"at {prior[1]}:{prior[2]}; one id, one rubric"))
+                problems.append(
+                    InputProblem(
+                        file,
+                        line,
+                        "id",
+                        f"rubric id {rubric.rubric_id!r} has other content "
+                        f"at {prior[1]}:{prior[2]}; one id, one rubric",
+                    )
+                )

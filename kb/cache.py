@@ -17,8 +17,9 @@ def cache_get(engine: Engine, key: str) -> str | None:
 def cache_put(engine: Engine, key: str, namespace: str, value: str, kb_version: int) -> None:
     """Store (or replace) one entry. Callers never cache errors."""
     with Session(engine) as session:
-        row = session.get(CachedResult, key) or CachedResult(key=key, namespace=namespace, value=value,
-                                                             kb_version=kb_version)
+        row = session.get(CachedResult, key) or CachedResult(
+            key=key, namespace=namespace, value=value, kb_version=kb_version
+        )
         row.value, row.kb_version = value, kb_version
         session.add(row)
         session.commit()

@@ -27,8 +27,9 @@ class HitDelta(BaseModel):
     not_applicable: dict[str, int] = Field(default_factory=dict)
 
     def is_empty(self) -> bool:
-        return not (self.retrieval_events or self.retrieved or self.used or self.met or self.not_met
-                    or self.not_applicable)
+        return not (
+            self.retrieval_events or self.retrieved or self.used or self.met or self.not_met or self.not_applicable
+        )
 
 
 class HitStats(BaseModel, frozen=True):
@@ -69,11 +70,11 @@ def add_hits(engine: Engine, delta: HitDelta) -> None:
     with Session(engine) as session:
         for rubric_id, counts in per_rubric.items():
             values = {c: getattr(RubricStats, c) + n for c, n in counts.items()}
-            session.execute(update(RubricStats).where(col(RubricStats.rubric_id) == rubric_id)
-                            .values(**values, updated_at=now))
+            session.execute(
+                update(RubricStats).where(col(RubricStats.rubric_id) == rubric_id).values(**values, updated_at=now)
+            )
         if delta.retrieval_events:
-            set_meta(session, RETRIEVALS_KEY, str(int(get_meta(session, RETRIEVALS_KEY) or 0)
-                                                  + delta.retrieval_events))
+            set_meta(session, RETRIEVALS_KEY, str(int(get_meta(session, RETRIEVALS_KEY) or 0) + delta.retrieval_events))
         session.commit()
 
 
@@ -84,7 +85,13 @@ def hit_stats(engine: Engine, ids: Sequence[str]) -> Mapping[str, HitStats]:
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             for row in session.exec(select(RubricStats).where(col(RubricStats.rubric_id).in_(chunk))):
-                out[row.rubric_id] = HitStats(rubric_id=row.rubric_id, retrieved=row.retrieved, used=row.used,
-                                              met=row.met, not_met=row.not_met, not_applicable=row.not_applicable,
-                                              retrieval_events=events)
+                out[row.rubric_id] = HitStats(
+                    rubric_id=row.rubric_id,
+                    retrieved=row.retrieved,
+                    used=row.used,
+                    met=row.met,
+                    not_met=row.not_met,
+                    not_applicable=row.not_applicable,
+                    retrieval_events=events,
+                )
         return out

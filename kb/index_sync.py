@@ -31,8 +31,16 @@ def embedder_key(collection: Collection) -> str:
 
 def to_index_row(row: Query | Rubric) -> IndexRow:
     if isinstance(row, Rubric):
-        return IndexRow(id=row.id, text=row.text, index_hash=row.index_hash, tags=tuple(row.tags), source=row.source,
-                        kind=row.kind, status=row.status, standalone=row.standalone)
+        return IndexRow(
+            id=row.id,
+            text=row.text,
+            index_hash=row.index_hash,
+            tags=tuple(row.tags),
+            source=row.source,
+            kind=row.kind,
+            status=row.status,
+            standalone=row.standalone,
+        )
     return IndexRow(id=row.id, text=row.text, index_hash=row.index_hash, tags=tuple(row.tags), source=row.source)
 
 
@@ -148,12 +156,17 @@ def diagnose(engine: Engine, index: VectorIndex) -> DoctorReport:
         for collection, table in TABLES.items():
             sql = {rid: h for rid, h in session.exec(select(table.id, table.index_hash)).all()}
             held = index.hashes(collection) if index.exists(collection) else {}
-            drifts.append(CollectionDrift(
-                collection=collection.value, sql_rows=len(sql), index_rows=len(held),
-                missing=sorted(set(sql) - set(held)), extra=sorted(set(held) - set(sql)),
-                stale=sorted(i for i in set(sql) & set(held) if sql[i] != held[i]),
-                embedder=get_meta(session, embedder_key(collection)),
-            ))
+            drifts.append(
+                CollectionDrift(
+                    collection=collection.value,
+                    sql_rows=len(sql),
+                    index_rows=len(held),
+                    missing=sorted(set(sql) - set(held)),
+                    extra=sorted(set(held) - set(sql)),
+                    stale=sorted(i for i in set(sql) & set(held) if sql[i] != held[i]),
+                    embedder=get_meta(session, embedder_key(collection)),
+                )
+            )
     return DoctorReport(collections=drifts)
 
 

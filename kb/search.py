@@ -19,8 +19,11 @@ class Scope(StrEnum):
     BOTH = "both"
 
     def collections(self) -> list[Collection]:
-        return {Scope.QUERIES: [Collection.QUERIES], Scope.RUBRICS: [Collection.RUBRICS],
-                Scope.BOTH: [Collection.QUERIES, Collection.RUBRICS]}[self]
+        return {
+            Scope.QUERIES: [Collection.QUERIES],
+            Scope.RUBRICS: [Collection.RUBRICS],
+            Scope.BOTH: [Collection.QUERIES, Collection.RUBRICS],
+        }[self]
 
 
 class SearchFilter(BaseModel):
@@ -79,9 +82,16 @@ def hydrate(engine: Engine, collection: Collection, hits: Sequence[VectorHit]) -
         row = rows.get(hit.id)
         if row is None:
             continue
-        out.append(SearchHit(
-            collection=Scope.QUERIES if collection is Collection.QUERIES else Scope.RUBRICS, id=row.id,
-            score=hit.score, text=row.text, tags=list(row.tags), source=row.source,
-            kind=getattr(row, "kind", None), status=getattr(row, "status", None),
-        ))
+        out.append(
+            SearchHit(
+                collection=Scope.QUERIES if collection is Collection.QUERIES else Scope.RUBRICS,
+                id=row.id,
+                score=hit.score,
+                text=row.text,
+                tags=list(row.tags),
+                source=row.source,
+                kind=getattr(row, "kind", None),
+                status=getattr(row, "status", None),
+            )
+        )
     return out

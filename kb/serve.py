@@ -50,8 +50,18 @@ class StoreServer:
     def start(self, timeout_s: float = 60.0) -> str:
         self._lock.acquire()
         data = Path(self.settings.resolved_milvus_uri)
-        command = [sys.executable, "-c", "import sys; from milvus_lite.cmdline import main; sys.exit(main())",
-                   "server", "--data-dir", str(data), "--host", self.host, "--port", str(self.port)]
+        command = [
+            sys.executable,
+            "-c",
+            "import sys; from milvus_lite.cmdline import main; sys.exit(main())",
+            "server",
+            "--data-dir",
+            str(data),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+        ]
         self._proc = subprocess.Popen(command)
         if not wait_for_port(self.host, self.port, timeout_s) or self._proc.poll() is not None:
             self.stop()

@@ -89,7 +89,9 @@ class RetrievalSettings(BaseModel):
     min_dense_similarity: float = Field(0.0, ge=-1.0, le=1.0, description="Cosine floor for the dense sub-request.")
     reranker: str = Field("mmr", description="mmr | cross-encoder | llm")
     reranker_model: str | None = Field(None, description="Cross-encoder name or path (reranker=cross-encoder).")
-    mmr_lambda: float = Field(0.7, ge=0.0, le=1.0, description="MMR relevance/diversity trade-off (1 = relevance only).")
+    mmr_lambda: float = Field(
+        0.7, ge=0.0, le=1.0, description="MMR relevance/diversity trade-off (1 = relevance only)."
+    )
     statuses: list[str] = Field(
         ["approved", "draft"], description="Rubric statuses retrieved when a filter names none (never retired)."
     )
@@ -111,8 +113,12 @@ class RetrievalSettings(BaseModel):
 
 class PruningSettings(BaseModel):
     warmup_uses: int = Field(20, ge=0, description="No pruning of a rubric before it was retrieved this many times.")
-    min_hit_rate: float = Field(0.01, ge=0.0, le=1.0, description="Below this share of retrievals a rubric is too rare.")
-    max_hit_rate: float = Field(0.6, ge=0.0, le=1.0, description="Above this share of retrievals a rubric is too common.")
+    min_hit_rate: float = Field(
+        0.01, ge=0.0, le=1.0, description="Below this share of retrievals a rubric is too rare."
+    )
+    max_hit_rate: float = Field(
+        0.6, ge=0.0, le=1.0, description="Above this share of retrievals a rubric is too common."
+    )
     min_verdicts: int = Field(20, ge=0, description="Verdicts needed before the met-rate rule applies.")
     max_met_rate: float = Field(0.98, ge=0.0, le=1.0, description="Met by nearly every response: not discriminative.")
     min_met_rate: float = Field(0.02, ge=0.0, le=1.0, description="Met by nearly no response: not discriminative.")
@@ -139,7 +145,9 @@ class SynthesisSettings(BaseModel):
     )
     coding_rate_eps: float = Field(0.5, gt=0.0, description="ε of the coding rate ½ log det(I + d/(n ε²) EᵀE).")
     check_similarity: float = Field(
-        0.7, ge=-1.0, le=1.0,
+        0.7,
+        ge=-1.0,
+        le=1.0,
         description="A machine check is carried to an item only if its text has at least this cosine with the "
         "checked source rubric (the generator's source numbers are not trusted blindly).",
     )
@@ -168,7 +176,9 @@ class Settings(BaseSettings):
         env_prefix="TELERUBRIC_", env_nested_delimiter="__", extra="forbid", validate_default=True
     )
 
-    data_dir: Path = Field(default_factory=default_data_dir, description="Folder for the SQLite file and milvus-lite store.")
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="Folder for the SQLite file and milvus-lite store."
+    )
     sql_url: str | None = Field(None, description="SQLAlchemy URL; None = SQLite file `kb.sqlite` in data_dir.")
     milvus_uri: str | None = Field(None, description="Milvus URI (http://host:19530); None = milvus-lite in data_dir.")
     milvus_token: SecretStr = Field(SecretStr(""), description="Milvus token (user:password) for a server.")

@@ -40,15 +40,25 @@ def collect_stats(engine: Engine, index: VectorIndex) -> KBStats:
     with Session(engine) as session:
         count = lambda table: int(session.exec(select(func.count()).select_from(table)).one())  # noqa: E731
         collections = {
-            Collection.QUERIES.value: CollectionStats(sql_rows=count(Query), index_rows=index.count(Collection.QUERIES),
-                                                      embedder=get_meta(session, "collection.query_rubrics.embedder")),
-            Collection.RUBRICS.value: CollectionStats(sql_rows=count(Rubric), index_rows=index.count(Collection.RUBRICS),
-                                                      embedder=get_meta(session, "collection.rubrics.embedder")),
+            Collection.QUERIES.value: CollectionStats(
+                sql_rows=count(Query),
+                index_rows=index.count(Collection.QUERIES),
+                embedder=get_meta(session, "collection.query_rubrics.embedder"),
+            ),
+            Collection.RUBRICS.value: CollectionStats(
+                sql_rows=count(Rubric),
+                index_rows=index.count(Collection.RUBRICS),
+                embedder=get_meta(session, "collection.rubrics.embedder"),
+            ),
         }
         return KBStats(
-            schema_version=int(get_meta(session, SCHEMA_VERSION_KEY) or 0), kb_version=kb_version(session),
-            collections=collections, rubrics_by_kind=_group(session, Rubric.kind),
-            rubrics_by_status=_group(session, Rubric.status), rubrics_by_source=_group(session, Rubric.source),
-            queries_by_source=_group(session, Query.source), links=count(QueryRubricLink),
+            schema_version=int(get_meta(session, SCHEMA_VERSION_KEY) or 0),
+            kb_version=kb_version(session),
+            collections=collections,
+            rubrics_by_kind=_group(session, Rubric.kind),
+            rubrics_by_status=_group(session, Rubric.status),
+            rubrics_by_source=_group(session, Rubric.source),
+            queries_by_source=_group(session, Query.source),
+            links=count(QueryRubricLink),
             revisions=count(Revision),
         )

@@ -40,10 +40,12 @@ class KnowledgeBase:
             self._lock.acquire()
         try:
             self.engine = open_engine(settings.resolved_sql_url)
-            self.index = VectorIndex(settings.resolved_milvus_uri, settings.milvus_token.get_secret_value(),
-                                     settings.collection_prefix,
-                                     {Collection.QUERIES: settings.vector_index.queries,
-                                      Collection.RUBRICS: settings.vector_index.rubrics})
+            self.index = VectorIndex(
+                settings.resolved_milvus_uri,
+                settings.milvus_token.get_secret_value(),
+                settings.collection_prefix,
+                {Collection.QUERIES: settings.vector_index.queries, Collection.RUBRICS: settings.vector_index.rubrics},
+            )
         except BaseException:
             self.close()
             raise
@@ -77,8 +79,9 @@ class KnowledgeBase:
         self.close()
 
     # writes ---------------------------------------------------------------------------------------------------
-    def apply(self, records: Sequence[QueryRecord | RubricRecord], *, actor: str = "ingest",
-              dry_run: bool = False) -> ApplyReport:
+    def apply(
+        self, records: Sequence[QueryRecord | RubricRecord], *, actor: str = "ingest", dry_run: bool = False
+    ) -> ApplyReport:
         """Write validated records in one SQL transaction, then index what changed (or lags) in Milvus."""
         with Session(self.engine) as session:
             report = apply_records(session, records, actor=actor)
@@ -110,13 +113,15 @@ class KnowledgeBase:
             report = repair(self.sync, report)
         return report
 
-    def search(self, text: str, *, k: int = 10, scope: Scope = Scope.BOTH,
-               filters: SearchFilter | None = None) -> list[SearchHit]:
+    def search(
+        self, text: str, *, k: int = 10, scope: Scope = Scope.BOTH, filters: SearchFilter | None = None
+    ) -> list[SearchHit]:
         """Hybrid dense + BM25 search fused by RRF; `both` merges the two collections by RRF score."""
         return self.search_many([text], k=k, scope=scope, filters=filters)[0]
 
-    def search_many(self, texts: Sequence[str], *, k: int = 10, scope: Scope = Scope.BOTH,
-                    filters: SearchFilter | None = None) -> list[list[SearchHit]]:
+    def search_many(
+        self, texts: Sequence[str], *, k: int = 10, scope: Scope = Scope.BOTH, filters: SearchFilter | None = None
+    ) -> list[list[SearchHit]]:
         """`search` for many texts in one embedding pass and one request per collection."""
         filters = filters or SearchFilter()
         sync = self.sync
@@ -126,9 +131,14 @@ class KnowledgeBase:
             sync.check_embedder(collection)
             if not self.index.exists(collection):
                 continue
-            results = self.index.hybrid_search(collection, vectors, texts, limit=k,
-                                               filter_expr=filters.expression(collection),
-                                               rrf_k=self.settings.retrieval.rrf_k)
+            results = self.index.hybrid_search(
+                collection,
+                vectors,
+                texts,
+                limit=k,
+                filter_expr=filters.expression(collection),
+                rrf_k=self.settings.retrieval.rrf_k,
+            )
             for i, hits in enumerate(results):
                 merged[i].extend(hydrate(self.engine, collection, hits))
         return [sorted(hits, key=lambda h: -h.score)[:k] for hits in merged]

@@ -22,10 +22,14 @@ def _quiet_iterator_noise() -> None:
     logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
     logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
 
+
 MAX_TEXT_BYTES = 65_535
 MAX_TAGS = 64
-INDEX_PARAMS: dict[str, dict[str, int]] = {"FLAT": {}, "HNSW": {"M": 16, "efConstruction": 200},
-                                           "IVF_FLAT": {"nlist": 256}}
+INDEX_PARAMS: dict[str, dict[str, int]] = {
+    "FLAT": {},
+    "HNSW": {"M": 16, "efConstruction": 200},
+    "IVF_FLAT": {"nlist": 256},
+}
 
 
 class Collection(StrEnum):
@@ -110,8 +114,9 @@ class VectorIndex:
             schema.add_field("status", DataType.VARCHAR, max_length=16)
             schema.add_field("standalone", DataType.BOOL)
         schema.add_function(
-            Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["text"],
-                     output_field_names=["sparse"])
+            Function(
+                name="bm25", function_type=FunctionType.BM25, input_field_names=["text"], output_field_names=["sparse"]
+            )
         )
         index = self._client.prepare_index_params()
         index_type = self._index_types[collection]
@@ -163,11 +168,16 @@ class VectorIndex:
             out.update((r["id"], r["index_hash"]) for r in batch)
         return out
 
-    def scan(self, collection: Collection, *, with_vectors: bool = False,
-             with_text: bool = False) -> Iterator[list[dict[str, Any]]]:
+    def scan(
+        self, collection: Collection, *, with_vectors: bool = False, with_text: bool = False
+    ) -> Iterator[list[dict[str, Any]]]:
         """Every row's id and scalar fields (and `dense` vector, `text` if asked), in batches."""
-        fields = ["id", *_scalar_fields(collection), *(["dense"] if with_vectors else []),
-                  *(["text"] if with_text else [])]
+        fields = [
+            "id",
+            *_scalar_fields(collection),
+            *(["dense"] if with_vectors else []),
+            *(["text"] if with_text else []),
+        ]
         return self._iterate(collection, fields)
 
     def vectors(self, collection: Collection, ids: Sequence[str]) -> dict[str, np.ndarray]:
@@ -217,8 +227,9 @@ class VectorIndex:
             AnnSearchRequest(vectors.tolist(), "dense", dense_params, limit=limit, expr=filter_expr or None),
             AnnSearchRequest(list(texts), "sparse", {"metric_type": "BM25"}, limit=limit, expr=filter_expr or None),
         ]
-        result = self._client.hybrid_search(self.name(collection), requests, RRFRanker(rrf_k), limit=limit,
-                                            output_fields=["id"])
+        result = self._client.hybrid_search(
+            self.name(collection), requests, RRFRanker(rrf_k), limit=limit, output_fields=["id"]
+        )
         return [[VectorHit(id=str(h["id"]), score=float(h["distance"])) for h in hits] for hits in result]
 
     def dense_search(
@@ -226,8 +237,15 @@ class VectorIndex:
     ) -> list[list[VectorHit]]:
         """Dense-only search (cosine), one hit list per query vector; `ef` = HNSW search breadth (≥ limit)."""
         params = {"metric_type": "COSINE", "params": {"ef": max(ef or 0, limit), "nprobe": 32}}
-        result = self._client.search(self.name(collection), data=vectors.tolist(), anns_field="dense", limit=limit,
-                                     filter=filter_expr, search_params=params, output_fields=["id"])
+        result = self._client.search(
+            self.name(collection),
+            data=vectors.tolist(),
+            anns_field="dense",
+            limit=limit,
+            filter=filter_expr,
+            search_params=params,
+            output_fields=["id"],
+        )
         return [[VectorHit(id=str(h["id"]), score=float(h["distance"])) for h in hits] for hits in result]
 
     def sparse_search(
@@ -236,8 +254,15 @@ class VectorIndex:
         """BM25-only search, one hit list per text, best first (milvus-lite reports BM25 as a negated distance)."""
         if len(texts) == 0:
             return []
-        result = self._client.search(self.name(collection), data=list(texts), anns_field="sparse", limit=limit,
-                                     filter=filter_expr, search_params={"metric_type": "BM25"}, output_fields=["id"])
+        result = self._client.search(
+            self.name(collection),
+            data=list(texts),
+            anns_field="sparse",
+            limit=limit,
+            filter=filter_expr,
+            search_params={"metric_type": "BM25"},
+            output_fields=["id"],
+        )
         return [[VectorHit(id=str(h["id"]), score=abs(float(h["distance"]))) for h in hits] for hits in result]
 
 

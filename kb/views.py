@@ -35,11 +35,22 @@ class RubricView(BaseModel, frozen=True):
 
     @classmethod
     def of(cls, row: Rubric) -> RubricView:
-        return cls(id=row.id, text=row.text, kind=row.kind, importance=row.importance, weight=row.weight,
-                   theme=row.theme, tips=list(row.tips), tags=list(row.tags),
-                   check=_CHECK.validate_python(row.check) if row.check else None, status=row.status,
-                   source=row.source, standalone=row.standalone, version=row.version,
-                   provenance=dict(row.provenance))
+        return cls(
+            id=row.id,
+            text=row.text,
+            kind=row.kind,
+            importance=row.importance,
+            weight=row.weight,
+            theme=row.theme,
+            tips=list(row.tips),
+            tags=list(row.tags),
+            check=_CHECK.validate_python(row.check) if row.check else None,
+            status=row.status,
+            source=row.source,
+            standalone=row.standalone,
+            version=row.version,
+            provenance=dict(row.provenance),
+        )
 
 
 class QueryView(BaseModel, frozen=True):
@@ -67,11 +78,20 @@ def queries_by_ids(engine: Engine, ids: Sequence[str]) -> dict[str, QueryView]:
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             links: dict[str, list[str]] = {}
-            stmt = (select(QueryRubricLink).where(col(QueryRubricLink.query_id).in_(chunk))
-                    .order_by(col(QueryRubricLink.query_id), col(QueryRubricLink.position)))
+            stmt = (
+                select(QueryRubricLink)
+                .where(col(QueryRubricLink.query_id).in_(chunk))
+                .order_by(col(QueryRubricLink.query_id), col(QueryRubricLink.position))
+            )
             for link in session.exec(stmt):
                 links.setdefault(link.query_id, []).append(link.rubric_id)
             for q in session.exec(select(Query).where(col(Query.id).in_(chunk))):
-                out[q.id] = QueryView(id=q.id, text=q.text, tags=list(q.tags), source=q.source,
-                                      provenance=dict(q.provenance), rubric_ids=links.get(q.id, []))
+                out[q.id] = QueryView(
+                    id=q.id,
+                    text=q.text,
+                    tags=list(q.tags),
+                    source=q.source,
+                    provenance=dict(q.provenance),
+                    rubric_ids=links.get(q.id, []),
+                )
     return out

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert
@@ -62,14 +62,23 @@ def collect_rubrics(records: Sequence[QueryRecord | RubricRecord]) -> tuple[dict
 
 def _rubric_values(record: RubricRecord, standalone: bool, digest: str) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "text": record.text, "kind": record.kind.value, "importance": record.importance.value,
-        "weight": record.effective_weight, "theme": record.theme, "tips": record.tips, "tags": record.tags,
-        "check": record.check.model_dump(mode="json") if record.check else None, "status": record.status.value,
-        "source": record.source, "standalone": standalone,
-        "provenance": record.provenance.model_dump(mode="json", exclude_none=True), "content_hash": digest,
+        "text": record.text,
+        "kind": record.kind.value,
+        "importance": record.importance.value,
+        "weight": record.effective_weight,
+        "theme": record.theme,
+        "tips": record.tips,
+        "tags": record.tags,
+        "check": record.check.model_dump(mode="json") if record.check else None,
+        "status": record.status.value,
+        "source": record.source,
+        "standalone": standalone,
+        "provenance": record.provenance.model_dump(mode="json", exclude_none=True),
+        "content_hash": digest,
     }
-    values["index_hash"] = content_hash([values["text"], values["kind"], values["status"], sorted(values["tags"]),
-                                         values["source"], standalone])
+    values["index_hash"] = content_hash(
+        [values["text"], values["kind"], values["status"], sorted(values["tags"]), values["source"], standalone]
+    )
     return values
 
 
@@ -94,10 +103,20 @@ def apply_records(session: Session, records: Sequence[QueryRecord | RubricRecord
         values = _rubric_values(record, standalone, digest)
         if old is None:
             report.rubrics.added += 1
-            new_rubrics.append({"id": rid, **values, "version": 1, "created_at": now, "updated_at": now,
-                                "created_by": actor, "updated_by": actor})
-            revisions.append(_revision("rubric", rid, 1, "create", actor, now, None,
-                                       _snapshot(values, RUBRIC_SNAPSHOT)))
+            new_rubrics.append(
+                {
+                    "id": rid,
+                    **values,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                    "created_by": actor,
+                    "updated_by": actor,
+                }
+            )
+            revisions.append(
+                _revision("rubric", rid, 1, "create", actor, now, None, _snapshot(values, RUBRIC_SNAPSHOT))
+            )
             continue
         report.rubrics.updated += 1
         before = _rubric_snapshot(old)
@@ -124,9 +143,14 @@ def apply_records(session: Session, records: Sequence[QueryRecord | RubricRecord
         if old is not None and old.content_hash == digest:
             report.queries.unchanged += 1
             continue
-        values = {"text": record.text, "tags": record.tags, "source": record.source,
-                  "provenance": record.provenance.model_dump(mode="json", exclude_none=True),
-                  "content_hash": digest, "updated_at": now}
+        values = {
+            "text": record.text,
+            "tags": record.tags,
+            "source": record.source,
+            "provenance": record.provenance.model_dump(mode="json", exclude_none=True),
+            "content_hash": digest,
+            "updated_at": now,
+        }
         values["index_hash"] = content_hash([record.text, sorted(record.tags), record.source])
         after = {"text": record.text, "tags": record.tags, "source": record.source, "rubric_ids": rubric_ids}
         links.extend({"query_id": qid, "rubric_id": rid, "position": i} for i, rid in enumerate(rubric_ids))
@@ -155,23 +179,52 @@ def apply_records(session: Session, records: Sequence[QueryRecord | RubricRecord
     return report
 
 
-RUBRIC_SNAPSHOT = ("text", "kind", "importance", "weight", "theme", "tips", "tags", "check", "status", "source",
-                   "standalone")
+RUBRIC_SNAPSHOT = (
+    "text",
+    "kind",
+    "importance",
+    "weight",
+    "theme",
+    "tips",
+    "tags",
+    "check",
+    "status",
+    "source",
+    "standalone",
+)
 
 
 def _snapshot(values: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
     return {k: values[k] for k in keys}
 
 
-def _revision(entity: str, entity_id: str, version: int, action: str, actor: str, when: datetime,
-              before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
-    return {"entity": entity, "entity_id": entity_id, "version": version, "action": action, "changed_by": actor,
-            "changed_at": when, "before": before, "after": after, "reason": None}
+def _revision(
+    entity: str,
+    entity_id: str,
+    version: int,
+    action: str,
+    actor: str,
+    when: datetime,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "entity": entity,
+        "entity_id": entity_id,
+        "version": version,
+        "action": action,
+        "changed_by": actor,
+        "changed_at": when,
+        "before": before,
+        "after": after,
+        "reason": None,
+    }
 
 
 def _linked_ids(session: Session, query_id: str) -> list[str]:
-    links = session.exec(select(QueryRubricLink).where(QueryRubricLink.query_id == query_id)
-                         .order_by(col(QueryRubricLink.position)))
+    links = session.exec(
+        select(QueryRubricLink).where(QueryRubricLink.query_id == query_id).order_by(col(QueryRubricLink.position))
+    )
     return [link.rubric_id for link in links]
 
 

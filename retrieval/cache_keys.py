@@ -10,8 +10,16 @@ from kb.settings import SynthesisSettings
 RUBRIC_SET_NAMESPACE = "rubric_set"
 KEY_FORMAT = 1
 # Settings that change the output; `cache` itself does not.
-_SEMANTIC = ("max_items", "draft_items", "max_neighbours", "merge_similarity", "diversity", "coding_rate_eps",
-             "check_similarity", "max_tokens")
+_SEMANTIC = (
+    "max_items",
+    "draft_items",
+    "max_neighbours",
+    "merge_similarity",
+    "diversity",
+    "coding_rate_eps",
+    "check_similarity",
+    "max_tokens",
+)
 
 
 def rubric_set_key(

@@ -40,10 +40,13 @@ def rubrics(
         with open_kb(cfg, progress=False) as kb:
             neighbours, rubric_set = asyncio.run(_build(kb, LLMClient.from_settings(cfg), question, no_cache))
         if rubric_set.error is not None and rubric_set.error.kind in ENVIRONMENT_KINDS:
-            raise EnvironmentProblem(f"cannot use the LLM ({rubric_set.error.message}); "
-                                     "check llm.gguf_path / llm.base_url with `telerubric llm status`")
-        output = RubricsOutput(rubric_set=rubric_set, neighbours=neighbours,
-                               seconds=round(time.perf_counter() - started, 2))
+            raise EnvironmentProblem(
+                f"cannot use the LLM ({rubric_set.error.message}); "
+                "check llm.gguf_path / llm.base_url with `telerubric llm status`"
+            )
+        output = RubricsOutput(
+            rubric_set=rubric_set, neighbours=neighbours, seconds=round(time.perf_counter() - started, 2)
+        )
     typer.echo(output.model_dump_json(indent=2) if as_json else render(output, explain=explain))
 
 
@@ -53,8 +56,7 @@ async def _build(kb: KnowledgeBase, client: LLMClient, question: str, no_cache: 
 
     try:
         neighbours = await asyncio.to_thread(retrieve, kb, question)
-        return neighbours, await abuild_rubric_set(kb, client, question, neighbours=neighbours,
-                                                   use_cache=not no_cache)
+        return neighbours, await abuild_rubric_set(kb, client, question, neighbours=neighbours, use_cache=not no_cache)
     finally:
         await client.aclose()
 
@@ -71,8 +73,10 @@ def render(output: RubricsOutput, *, explain: bool = False) -> str:
         lines.append(f"      {extra}")
     how = "from cache" if rs.cached else f"{rs.generator} ({rs.prompt})"
     tokens = f", {rs.usage.input_tokens}+{rs.usage.output_tokens} tokens" if rs.usage else ""
-    lines.append(f"-- {len(rs.items)} items by {how}{tokens}, KB v{rs.kb_version}, {output.seconds:.1f} s; "
-                 f"merged {rs.merged}, dropped {rs.dropped}")
+    lines.append(
+        f"-- {len(rs.items)} items by {how}{tokens}, KB v{rs.kb_version}, {output.seconds:.1f} s; "
+        f"merged {rs.merged}, dropped {rs.dropped}"
+    )
     if rs.fallback and rs.error is not None:
         lines.append(f"-- FALLBACK to retrieved rubrics: synthesis failed ({rs.error.kind}: {rs.error.message})")
     lines.append(f"-- pruned {len(rs.pruned)} rubric(s)" + (":" if rs.pruned else ""))
@@ -92,6 +96,7 @@ def _explain(neighbours: Neighbours, rs: RubricSet) -> list[str]:
         lines.append(f"   query {q.query.id} score {q.score:.3f}: {q.query.text[:90]}")
         lines += [f"      {mark(r.id):>4} {r.id} [{r.kind}] {r.text[:90]}" for r in q.rubrics]
     for r in neighbours.rubrics:
-        lines.append(f"   rubric {mark(r.rubric.id):>4} {r.rubric.id} score {r.score:.3f} [{r.rubric.kind}] "
-                     f"{r.rubric.text[:80]}")
+        lines.append(
+            f"   rubric {mark(r.rubric.id):>4} {r.rubric.id} score {r.score:.3f} [{r.rubric.kind}] {r.rubric.text[:80]}"
+        )
     return lines

@@ -59,10 +59,18 @@ class ExactIndex:
                     values.append(row.get(name, False if name == "standalone" else ""))
         matrix = np.asarray(vectors, dtype=np.float32) if vectors else np.zeros((0, 0), dtype=np.float32)
         logger.info("exact in-process copy of %s: %d rows", collection.value, len(ids))
-        return cls(collection=collection, ids=ids, matrix=matrix, tags=tags,
-                   source=np.asarray(scalars["source"], dtype=object), kind=np.asarray(scalars["kind"], dtype=object),
-                   status=np.asarray(scalars["status"], dtype=object),
-                   standalone=np.asarray(scalars["standalone"], dtype=bool), bm25=BM25Postings(texts), key=key)
+        return cls(
+            collection=collection,
+            ids=ids,
+            matrix=matrix,
+            tags=tags,
+            source=np.asarray(scalars["source"], dtype=object),
+            kind=np.asarray(scalars["kind"], dtype=object),
+            status=np.asarray(scalars["status"], dtype=object),
+            standalone=np.asarray(scalars["standalone"], dtype=bool),
+            bm25=BM25Postings(texts),
+            key=key,
+        )
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -96,8 +104,9 @@ class ExactIndex:
         self._masks[cache_key] = keep
         return keep
 
-    def search(self, vectors: np.ndarray, *, limit: int, mask: np.ndarray | None,
-               floor: float | None) -> list[list[tuple[str, float]]]:
+    def search(
+        self, vectors: np.ndarray, *, limit: int, mask: np.ndarray | None, floor: float | None
+    ) -> list[list[tuple[str, float]]]:
         """Top `limit` rows by cosine per query vector, best first, dropping those below `floor`."""
         if len(self.ids) == 0 or limit <= 0:
             return [[] for _ in range(len(vectors))]
@@ -105,8 +114,11 @@ class ExactIndex:
         if mask is not None:
             sims[:, ~mask] = -np.inf
         n = min(limit, sims.shape[1])
-        top = np.argpartition(-sims, n - 1, axis=1)[:, :n] if n < sims.shape[1] else np.tile(
-            np.arange(sims.shape[1]), (len(sims), 1))
+        top = (
+            np.argpartition(-sims, n - 1, axis=1)[:, :n]
+            if n < sims.shape[1]
+            else np.tile(np.arange(sims.shape[1]), (len(sims), 1))
+        )
         out: list[list[tuple[str, float]]] = []
         for qi, rows in enumerate(top):
             scores = sims[qi, rows]

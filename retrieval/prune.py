@@ -54,10 +54,23 @@ def prune(
             continue
         reason, threshold = decision
         assert row is not None
-        pruned.append(PrunedRubric(rubric_id=rubric.id, text=rubric.text, reason=reason, threshold=threshold,
-                                   hit_rate=row.hit_rate, met_rate=row.met_rate, retrieved=row.retrieved,
-                                   verdicts=row.verdicts))
+        pruned.append(
+            PrunedRubric(
+                rubric_id=rubric.id,
+                text=rubric.text,
+                reason=reason,
+                threshold=threshold,
+                hit_rate=row.hit_rate,
+                met_rate=row.met_rate,
+                retrieved=row.retrieved,
+                verdicts=row.verdicts,
+            )
+        )
     if pruned:
-        logger.info("pruned %d of %d rubrics: %s", len(pruned), len(items),
-                    ", ".join(f"{p.rubric_id}={p.reason}" for p in pruned))
+        logger.info(
+            "pruned %d of %d rubrics: %s",
+            len(pruned),
+            len(items),
+            ", ".join(f"{p.rubric_id}={p.reason}" for p in pruned),
+        )
     return kept, pruned

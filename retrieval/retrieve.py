@@ -47,8 +47,14 @@ class Retriever:
         record_hits: overrides `retrieval.record_hits`.
     """
 
-    def __init__(self, kb: KnowledgeBase, *, settings: Settings | None = None, reranker: Reranker | None = None,
-                 record_hits: bool | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        settings: Settings | None = None,
+        reranker: Reranker | None = None,
+        record_hits: bool | None = None,
+    ) -> None:
         self._kb = kb
         self._settings = settings or kb.settings
         self._cfg = self._settings.retrieval
@@ -66,15 +72,20 @@ class Retriever:
         """`given` with the retrieval defaults: statuses `retrieval.statuses` when it names none, and
         `standalone_only` when `retrieval.standalone_only` is on."""
         given = given or SearchFilter()
-        return given.model_copy(update={"statuses": given.statuses or list(self._cfg.statuses),
-                                        "standalone_only": given.standalone_only or self._cfg.standalone_only})
+        return given.model_copy(
+            update={
+                "statuses": given.statuses or list(self._cfg.statuses),
+                "standalone_only": given.standalone_only or self._cfg.standalone_only,
+            }
+        )
 
     def retrieve(self, question: str, *, filters: SearchFilter | None = None) -> Neighbours:
         """Neighbours of one question."""
         return self.retrieve_many([question], filters=filters)[0]
 
-    def retrieve_many(self, questions: Sequence[str], *,
-                      filters: SearchFilter | Sequence[SearchFilter] | None = None) -> list[Neighbours]:
+    def retrieve_many(
+        self, questions: Sequence[str], *, filters: SearchFilter | Sequence[SearchFilter] | None = None
+    ) -> list[Neighbours]:
         """Neighbours of many questions in batched requests.
 
         Args:
@@ -97,20 +108,23 @@ class Retriever:
         for members in groups.values():
             shared = effective[members[0]]
             requests = [CollectionRequest(c, shared, self._cfg.candidates) for c in Collection]
-            result = self._search.search([questions[i] for i in members], vectors[members], requests,
-                                         kb_version=kb_version)
+            result = self._search.search(
+                [questions[i] for i in members], vectors[members], requests, kb_version=kb_version
+            )
             for collection, lists in result.items():
                 for i, candidates in zip(members, lists, strict=True):
                     found[i][collection] = candidates
         rankings, query_views, rubric_views = self._rank_all(questions, vectors, found)
-        out = [self._assemble(questions[i], rankings[i], effective[i], query_views, rubric_views, kb_version)
-               for i in range(len(questions))]
+        out = [
+            self._assemble(questions[i], rankings[i], effective[i], query_views, rubric_views, kb_version)
+            for i in range(len(questions))
+        ]
         self._count(out)
         return out
 
-    def _rank_all(self, questions: Sequence[str], vectors: np.ndarray,
-                  found: list[dict[Collection, list[Candidate]]]
-                  ) -> tuple[list[dict[Collection, _Ranked]], dict[str, QueryView], dict[str, RubricView]]:
+    def _rank_all(
+        self, questions: Sequence[str], vectors: np.ndarray, found: list[dict[Collection, list[Candidate]]]
+    ) -> tuple[list[dict[Collection, _Ranked]], dict[str, QueryView], dict[str, RubricView]]:
         """Rerank every question's candidates. A text-free reranker (MMR) ranks a few spare candidates instead of
         reading all texts, and only the rows it keeps are read from SQL (rows missing there are dropped)."""
         k = {Collection.QUERIES: self._cfg.k_queries, Collection.RUBRICS: self._cfg.k_rubrics}
@@ -126,10 +140,15 @@ class Retriever:
                 candidates = by_collection.get(collection, [])
                 if needs_text:
                     candidates = [c for c in candidates if c.id in texts[collection]]
-                items = [RerankItem(id=c.id, text=texts[collection].get(c.id, ""), vector=c.vector, fused=c.fused)
-                         for c in candidates]
-                ranking = (self._reranker.rerank(question, vector, items, k[collection] + spare) if items
-                           else Ranking(order=(), reranker=self._reranker.name))
+                items = [
+                    RerankItem(id=c.id, text=texts[collection].get(c.id, ""), vector=c.vector, fused=c.fused)
+                    for c in candidates
+                ]
+                ranking = (
+                    self._reranker.rerank(question, vector, items, k[collection] + spare)
+                    if items
+                    else Ranking(order=(), reranker=self._reranker.name)
+                )
                 ranked[collection] = _Ranked(ranking, [(candidates[i], s) for i, s in ranking.order])
             rankings.append(ranked)
         query_ids = {c.id for r in rankings for c, _ in r[Collection.QUERIES].kept}
@@ -138,33 +157,68 @@ class Retriever:
         rubric_ids.update(x for q in query_views.values() for x in q.rubric_ids)
         rubric_views = self._kb.rubrics(list(rubric_ids))
         views: dict[Collection, dict[str, QueryView] | dict[str, RubricView]] = {
-            Collection.QUERIES: query_views, Collection.RUBRICS: rubric_views}
+            Collection.QUERIES: query_views,
+            Collection.RUBRICS: rubric_views,
+        }
         for ranked in rankings:
             for collection, r in ranked.items():
                 r.kept = [(c, s) for c, s in r.kept if c.id in views[collection]][: k[collection]]
         return rankings, query_views, rubric_views
 
     def _texts(self, ids: dict[Collection, set[str]]) -> dict[Collection, dict[str, str]]:
-        return {Collection.QUERIES: {i: v.text for i, v in self._kb.queries(list(ids[Collection.QUERIES])).items()},
-                Collection.RUBRICS: {i: v.text for i, v in self._kb.rubrics(list(ids[Collection.RUBRICS])).items()}}
+        return {
+            Collection.QUERIES: {i: v.text for i, v in self._kb.queries(list(ids[Collection.QUERIES])).items()},
+            Collection.RUBRICS: {i: v.text for i, v in self._kb.rubrics(list(ids[Collection.RUBRICS])).items()},
+        }
 
-    def _assemble(self, question: str, ranked: dict[Collection, _Ranked], filters: SearchFilter,
-                  query_views: dict[str, QueryView], rubric_views: dict[str, RubricView], kb_version: int
-                  ) -> Neighbours:
+    def _assemble(
+        self,
+        question: str,
+        ranked: dict[Collection, _Ranked],
+        filters: SearchFilter,
+        query_views: dict[str, QueryView],
+        rubric_views: dict[str, RubricView],
+        kb_version: int,
+    ) -> Neighbours:
         q_rank, r_rank = ranked[Collection.QUERIES], ranked[Collection.RUBRICS]
         queries = []
         for cand, score in q_rank.kept:
             view = query_views[cand.id]
-            linked = [rubric_views[r] for r in view.rubric_ids
-                      if r in rubric_views and _linked_ok(rubric_views[r], filters)]
-            queries.append(QueryNeighbour(query=view, score=score, fused=cand.fused, similarity=cand.similarity,
-                                          rubrics=linked, dense_rank=cand.dense_rank, bm25_rank=cand.bm25_rank))
-        rubrics = [RubricNeighbour(rubric=rubric_views[c.id], score=score, fused=c.fused, similarity=c.similarity,
-                                   dense_rank=c.dense_rank, bm25_rank=c.bm25_rank) for c, score in r_rank.kept]
+            linked = [
+                rubric_views[r] for r in view.rubric_ids if r in rubric_views and _linked_ok(rubric_views[r], filters)
+            ]
+            queries.append(
+                QueryNeighbour(
+                    query=view,
+                    score=score,
+                    fused=cand.fused,
+                    similarity=cand.similarity,
+                    rubrics=linked,
+                    dense_rank=cand.dense_rank,
+                    bm25_rank=cand.bm25_rank,
+                )
+            )
+        rubrics = [
+            RubricNeighbour(
+                rubric=rubric_views[c.id],
+                score=score,
+                fused=c.fused,
+                similarity=c.similarity,
+                dense_rank=c.dense_rank,
+                bm25_rank=c.bm25_rank,
+            )
+            for c, score in r_rank.kept
+        ]
         fallbacks = list(dict.fromkeys(r.ranking.fallback for r in (q_rank, r_rank) if r.ranking.fallback))
         label = q_rank.ranking.reranker if q_rank.kept else r_rank.ranking.reranker
-        return Neighbours(question=question, queries=queries, rubrics=rubrics, reranker=label, kb_version=kb_version,
-                          rerank_fallback="; ".join(fallbacks) or None)
+        return Neighbours(
+            question=question,
+            queries=queries,
+            rubrics=rubrics,
+            reranker=label,
+            kb_version=kb_version,
+            rerank_fallback="; ".join(fallbacks) or None,
+        )
 
     # hit statistics -----------------------------------------------------------------------------------------------
     def _count(self, results: Sequence[Neighbours]) -> None:
@@ -203,8 +257,9 @@ def retrieve(kb: KnowledgeBase, question: str, *, filters: SearchFilter | None =
         return retriever.retrieve(question, filters=filters)
 
 
-def retrieve_many(kb: KnowledgeBase, questions: Sequence[str], *,
-                  filters: SearchFilter | Sequence[SearchFilter] | None = None) -> list[Neighbours]:
+def retrieve_many(
+    kb: KnowledgeBase, questions: Sequence[str], *, filters: SearchFilter | Sequence[SearchFilter] | None = None
+) -> list[Neighbours]:
     """One-off `Retriever(kb).retrieve_many(questions)`."""
     with Retriever(kb) as retriever:
         return retriever.retrieve_many(questions, filters=filters)
@@ -220,6 +275,8 @@ def _per_question(filters: SearchFilter | Sequence[SearchFilter] | None, n: int)
 
 def _linked_ok(rubric: RubricView, filters: SearchFilter) -> bool:
     """A query's linked rubric passes the rubric-level filters (status, kind, exclusions), not tags or source."""
-    return ((not filters.statuses or rubric.status in filters.statuses)
-            and (not filters.kinds or rubric.kind in filters.kinds)
-            and rubric.id not in filters.exclude_ids)
+    return (
+        (not filters.statuses or rubric.status in filters.statuses)
+        and (not filters.kinds or rubric.kind in filters.kinds)
+        and rubric.id not in filters.exclude_ids
+    )

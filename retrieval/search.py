@@ -84,8 +84,9 @@ class CandidateSearch:
             self._exact[collection], self._exact_keys[collection] = exact, key
             return exact
 
-    def search(self, texts: Sequence[str], vectors: np.ndarray, requests: Sequence[CollectionRequest], *,
-               kb_version: int) -> dict[Collection, list[list[Candidate]]]:
+    def search(
+        self, texts: Sequence[str], vectors: np.ndarray, requests: Sequence[CollectionRequest], *, kb_version: int
+    ) -> dict[Collection, list[list[Candidate]]]:
         """Fused candidates per collection and question (best first, at most `limit` each)."""
         out: dict[Collection, list[list[Candidate]]] = {}
         live = []
@@ -97,14 +98,28 @@ class CandidateSearch:
             live.append(request)
         exact = {r.collection: self.exact_index(r.collection, kb_version) for r in live}
         sparse: dict[Collection, Future[list[list[VectorHit]]]] = {
-            r.collection: self._pool.submit(self._kb.index.sparse_search, r.collection, texts, limit=r.limit,
-                                            filter_expr=r.filters.expression(r.collection))
-            for r in live if exact[r.collection] is None}
+            r.collection: self._pool.submit(
+                self._kb.index.sparse_search,
+                r.collection,
+                texts,
+                limit=r.limit,
+                filter_expr=r.filters.expression(r.collection),
+            )
+            for r in live
+            if exact[r.collection] is None
+        }
         dense_futures: dict[Collection, Future[list[list[VectorHit]]]] = {
-            r.collection: self._pool.submit(self._kb.index.dense_search, r.collection, vectors, limit=r.limit,
-                                            filter_expr=r.filters.expression(r.collection),
-                                            ef=max(self._settings.hnsw_ef, r.limit))
-            for r in live if exact[r.collection] is None}
+            r.collection: self._pool.submit(
+                self._kb.index.dense_search,
+                r.collection,
+                vectors,
+                limit=r.limit,
+                filter_expr=r.filters.expression(r.collection),
+                ef=max(self._settings.hnsw_ef, r.limit),
+            )
+            for r in live
+            if exact[r.collection] is None
+        }
         floor = self._settings.min_dense_similarity
         floor = None if floor <= -1.0 else floor
         for request in live:
@@ -114,14 +129,22 @@ class CandidateSearch:
                 dense = copy.search(vectors, limit=request.limit, mask=mask, floor=floor)
                 bm25 = copy.search_bm25(texts, limit=request.limit, mask=mask)
             else:
-                dense = [[(h.id, h.score) for h in hits if floor is None or h.score >= floor]
-                         for hits in dense_futures[request.collection].result()]
+                dense = [
+                    [(h.id, h.score) for h in hits if floor is None or h.score >= floor]
+                    for hits in dense_futures[request.collection].result()
+                ]
                 bm25 = [[h.id for h in hits] for hits in sparse[request.collection].result()]
             out[request.collection] = self._fuse(request, vectors, dense, bm25, copy)
         return out
 
-    def _fuse(self, request: CollectionRequest, vectors: np.ndarray, dense: list[list[tuple[str, float]]],
-              bm25: list[list[str]], copy: ExactIndex | None) -> list[list[Candidate]]:
+    def _fuse(
+        self,
+        request: CollectionRequest,
+        vectors: np.ndarray,
+        dense: list[list[tuple[str, float]]],
+        bm25: list[list[str]],
+        copy: ExactIndex | None,
+    ) -> list[list[Candidate]]:
         fused_lists: list[list[tuple[str, float]]] = []
         ranks: list[tuple[dict[str, int], dict[str, int]]] = []
         for dense_hits, sparse_hits in zip(dense, bm25, strict=True):
@@ -140,7 +163,15 @@ class CandidateSearch:
                 vector = stored.get(id_)
                 if vector is None:  # deleted between the search and the fetch
                     continue
-                row.append(Candidate(id=id_, fused=score, similarity=float(vector @ vectors[qi]), vector=vector,
-                                     dense_rank=dense_rank.get(id_), bm25_rank=bm25_rank.get(id_)))
+                row.append(
+                    Candidate(
+                        id=id_,
+                        fused=score,
+                        similarity=float(vector @ vectors[qi]),
+                        vector=vector,
+                        dense_rank=dense_rank.get(id_),
+                        bm25_rank=bm25_rank.get(id_),
+                    )
+                )
             out.append(row)
         return out

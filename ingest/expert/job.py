@@ -7,18 +7,23 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from kb.errors import InputProblem
-from kb.records import RubricStatus
-from kb.store import KnowledgeBase
 from ingest.expert.readers import read_entries
 from ingest.expert.schema import QueryEntry, RubricEntry
 from ingest.job import Located, write_records
 from ingest.summary import IngestSummary
 from ingest.validation import field_path, validate_entry
+from kb.errors import InputProblem
+from kb.records import RubricStatus
+from kb.store import KnowledgeBase
 
 
-def load_expert_files(paths: Sequence[Path], *, status: RubricStatus = RubricStatus.DRAFT, source: str = "expert",
-                      problems: list[InputProblem]) -> list[Located]:
+def load_expert_files(
+    paths: Sequence[Path],
+    *,
+    status: RubricStatus = RubricStatus.DRAFT,
+    source: str = "expert",
+    problems: list[InputProblem],
+) -> list[Located]:
     """Parse and validate expert files into records; every problem is appended with its file and line."""
     located: list[Located] = []
     for path in paths:
@@ -32,15 +37,22 @@ def load_expert_files(paths: Sequence[Path], *, status: RubricStatus = RubricSta
             except ValidationError as exc:
                 for error in exc.errors():
                     loc = ["query" if is_query and error["loc"][:1] == ("text",) else p for p in error["loc"]]
-                    problems.append(InputProblem(raw.file, raw.line, field_path(loc),
-                                                 error["msg"].removeprefix("Value error, ")))
+                    problems.append(
+                        InputProblem(raw.file, raw.line, field_path(loc), error["msg"].removeprefix("Value error, "))
+                    )
                 continue
             located.append((raw.file, raw.line, record))
     return located
 
 
-def ingest_expert_files(kb: KnowledgeBase, paths: Sequence[Path], *, dry_run: bool = False,
-                        status: RubricStatus = RubricStatus.DRAFT, source: str = "expert") -> IngestSummary:
+def ingest_expert_files(
+    kb: KnowledgeBase,
+    paths: Sequence[Path],
+    *,
+    dry_run: bool = False,
+    status: RubricStatus = RubricStatus.DRAFT,
+    source: str = "expert",
+) -> IngestSummary:
     """Ingest expert rubric files (JSONL / CSV / YAML). Raises `InputRejected` and writes nothing on any problem."""
     problems: list[InputProblem] = []
     located = load_expert_files(paths, status=status, source=source, problems=problems)

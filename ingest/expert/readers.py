@@ -14,8 +14,23 @@ import yaml
 
 from kb.errors import InputProblem
 
-CSV_COLUMNS = ("query_id", "query", "query_tags", "id", "text", "kind", "importance", "weight", "theme", "tips",
-               "tags", "check", "status", "source", "section")
+CSV_COLUMNS = (
+    "query_id",
+    "query",
+    "query_tags",
+    "id",
+    "text",
+    "kind",
+    "importance",
+    "weight",
+    "theme",
+    "tips",
+    "tags",
+    "check",
+    "status",
+    "source",
+    "section",
+)
 LIST_SEPARATOR = ";"
 
 
@@ -39,8 +54,9 @@ def read_text(path: Path, problems: list[InputProblem]) -> str | None:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        problems.append(InputProblem(str(path), line, None,
-                                     f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"))
+        problems.append(
+            InputProblem(str(path), line, None, f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
+        )
         return None
 
 
@@ -54,8 +70,14 @@ def read_jsonl(path: Path, problems: list[InputProblem]) -> Iterator[RawEntry]:
         try:
             yield RawEntry(str(path), number, json.loads(line))
         except json.JSONDecodeError as exc:
-            problems.append(InputProblem(str(path), number, None,
-                                         f"invalid JSON at column {exc.colno}: {exc.msg}; expected one object a line"))
+            problems.append(
+                InputProblem(
+                    str(path),
+                    number,
+                    None,
+                    f"invalid JSON at column {exc.colno}: {exc.msg}; expected one object a line",
+                )
+            )
 
 
 def read_yaml(path: Path, problems: list[InputProblem]) -> Iterator[RawEntry]:
@@ -91,15 +113,24 @@ def read_csv(path: Path, problems: list[InputProblem]) -> Iterator[RawEntry]:
     header = reader.fieldnames or []
     unknown = [c for c in header if c not in CSV_COLUMNS]
     if unknown:
-        problems.append(InputProblem(str(path), 1, ",".join(unknown),
-                                     f"unknown column; expected columns from {', '.join(CSV_COLUMNS)}"))
+        problems.append(
+            InputProblem(
+                str(path), 1, ",".join(unknown), f"unknown column; expected columns from {', '.join(CSV_COLUMNS)}"
+            )
+        )
         return
     groups: dict[str, RawEntry] = {}
     for row in reader:
         line = reader.line_num
         if None in row:
-            problems.append(InputProblem(str(path), line, None, f"{len(header) + len(row[None])} cells for "
-                                         f"{len(header)} columns; quote cells that contain commas"))
+            problems.append(
+                InputProblem(
+                    str(path),
+                    line,
+                    None,
+                    f"{len(header) + len(row[None])} cells for {len(header)} columns; quote cells that contain commas",
+                )
+            )
             continue
         rubric: dict[str, Any] = {}
         for key in ("id", "text", "kind", "importance", "weight", "theme", "status", "source", "section"):
@@ -130,8 +161,9 @@ def read_csv(path: Path, problems: list[InputProblem]) -> Iterator[RawEntry]:
                 data["tags"] = _split(row["query_tags"])
             group = groups[key] = RawEntry(str(path), line, data)
         elif group.data["query"] != row["query"]:
-            problems.append(InputProblem(str(path), line, "query", f"query_id {key!r} has another query text at "
-                                         f"line {group.line}"))
+            problems.append(
+                InputProblem(str(path), line, "query", f"query_id {key!r} has another query text at line {group.line}")
+            )
             continue
         group.data["rubrics"].append(rubric)
     yield from groups.values()
@@ -143,7 +175,10 @@ READERS = {".jsonl": read_jsonl, ".ndjson": read_jsonl, ".csv": read_csv, ".yaml
 def read_entries(path: Path, problems: list[InputProblem]) -> list[RawEntry]:
     reader = READERS.get(path.suffix.lower())
     if reader is None:
-        problems.append(InputProblem(str(path), None, None,
-                                     f"unknown file type {path.suffix!r}; expected .jsonl, .csv, .yaml or .yml"))
+        problems.append(
+            InputProblem(
+                str(path), None, None, f"unknown file type {path.suffix!r}; expected .jsonl, .csv, .yaml or .yml"
+            )
+        )
         return []
     return list(reader(path, problems))

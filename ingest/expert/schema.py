@@ -38,9 +38,18 @@ class RubricEntry(BaseModel):
 
     def to_record(self, *, file: str, line: int | None, status: RubricStatus, source: str) -> RubricRecord:
         return RubricRecord(
-            id=self.id, text=self.text, kind=self.kind, importance=self.importance, weight=self.weight,
-            theme=self.theme, tips=self.tips, tags=self.tags, check=self.check, status=self.status or status,
-            source=self.source or source, provenance=Provenance(file=file, line=line, section=self.section),
+            id=self.id,
+            text=self.text,
+            kind=self.kind,
+            importance=self.importance,
+            weight=self.weight,
+            theme=self.theme,
+            tips=self.tips,
+            tags=self.tags,
+            check=self.check,
+            status=self.status or status,
+            source=self.source or source,
+            provenance=Provenance(file=file, line=line, section=self.section),
         )
 
 
@@ -57,8 +66,12 @@ class QueryEntry(BaseModel):
 
     def to_record(self, *, file: str, line: int | None, status: RubricStatus, source: str) -> QueryRecord:
         return QueryRecord(
-            id=self.id, text=self.query, tags=self.tags, source=self.source or source,
-            rubrics=[r.to_record(file=file, line=line, status=status, source=self.source or source)
-                     for r in self.rubrics],
+            id=self.id,
+            text=self.query,
+            tags=self.tags,
+            source=self.source or source,
+            rubrics=[
+                r.to_record(file=file, line=line, status=status, source=self.source or source) for r in self.rubrics
+            ],
             provenance=Provenance(file=file, line=line),
         )

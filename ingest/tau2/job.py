@@ -25,9 +25,12 @@ def query_id(task_id: str) -> str:
 
 _SECOND_PERSON = [  # the user simulator's instructions say "you"; the agent hears the caller say "I"
     (re.compile(r"\bYou mobile\b"), "My mobile"),  # upstream typo for "Your mobile"
-    (re.compile(r"\bYour\b"), "My"), (re.compile(r"\byour\b"), "my"),
-    (re.compile(r"\bYou are\b"), "I am"), (re.compile(r"\byou are\b"), "I am"),
-    (re.compile(r"\bYou\b"), "I"), (re.compile(r"\byou\b"), "me"),
+    (re.compile(r"\bYour\b"), "My"),
+    (re.compile(r"\byour\b"), "my"),
+    (re.compile(r"\bYou are\b"), "I am"),
+    (re.compile(r"\byou are\b"), "I am"),
+    (re.compile(r"\bYou\b"), "I"),
+    (re.compile(r"\byou\b"), "me"),
 ]
 
 
@@ -53,16 +56,40 @@ def query_text(task: Tau2Task) -> str:
 def task_record(located: LocatedTask, splits: dict[str, list[str]] | None = None) -> QueryRecord:
     task, criteria = located.task, located.task.evaluation_criteria
     split_tags = [slug(name, prefix="split:") for name, ids in sorted((splits or {}).items()) if task.id in ids]
-    tags = ["tau2", task.family, f"persona:{task.persona}",
-            *(slug(s, prefix="subissue:") for s in task.subissues), *split_tags]
-    rubrics = task_rubrics(task.id, criteria.actions or [], criteria.env_assertions or [], criteria.reward_basis,
-                           file=located.file, line=located.line)
-    return QueryRecord(id=query_id(task.id), text=query_text(task), tags=tags, source=SOURCE, rubrics=rubrics,
-                       provenance=Provenance(file=located.file, line=located.line, dataset_id=task.id))
+    tags = [
+        "tau2",
+        task.family,
+        f"persona:{task.persona}",
+        *(slug(s, prefix="subissue:") for s in task.subissues),
+        *split_tags,
+    ]
+    rubrics = task_rubrics(
+        task.id,
+        criteria.actions or [],
+        criteria.env_assertions or [],
+        criteria.reward_basis,
+        file=located.file,
+        line=located.line,
+    )
+    return QueryRecord(
+        id=query_id(task.id),
+        text=query_text(task),
+        tags=tags,
+        source=SOURCE,
+        rubrics=rubrics,
+        provenance=Provenance(file=located.file, line=located.line, dataset_id=task.id),
+    )
 
 
-def load_tau2(tasks_path: Path, splits_path: Path | None, *, problems: list[InputProblem], limit: int | None = None,
-              sample: int | None = None, seed: int = 0) -> list[Located]:
+def load_tau2(
+    tasks_path: Path,
+    splits_path: Path | None,
+    *,
+    problems: list[InputProblem],
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+) -> list[Located]:
     """Parse `tasks.json` (+ optional `split_tasks.json`) into query records; problems are appended."""
     tasks = read_tasks(tasks_path, problems)
     splits = read_splits(splits_path, problems) if splits_path is not None else {}
@@ -83,13 +110,27 @@ def resolve_tau2_paths(path: Path, splits: Path | None) -> tuple[Path, Path | No
     return tasks, splits
 
 
-def ingest_tau2(kb: KnowledgeBase, path: Path, *, splits: Path | None = None, dry_run: bool = False,
-                limit: int | None = None, sample: int | None = None, seed: int | None = None) -> IngestSummary:
+def ingest_tau2(
+    kb: KnowledgeBase,
+    path: Path,
+    *,
+    splits: Path | None = None,
+    dry_run: bool = False,
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int | None = None,
+) -> IngestSummary:
     """Ingest τ²-bench telecom tasks. Raises `InputRejected` and writes nothing on any problem."""
     tasks_path, splits_path = resolve_tau2_paths(path, splits)
     problems: list[InputProblem] = []
-    located = load_tau2(tasks_path, splits_path, problems=problems, limit=limit, sample=sample,
-                        seed=kb.settings.seed if seed is None else seed)
+    located = load_tau2(
+        tasks_path,
+        splits_path,
+        problems=problems,
+        limit=limit,
+        sample=sample,
+        seed=kb.settings.seed if seed is None else seed,
+    )
     files = [str(tasks_path)] + ([str(splits_path)] if splits_path else [])
     notes = [] if splits_path else ["no split_tasks.json found: queries carry no split:* tags"]
     return write_records(kb, "tau2", files, located, problems, dry_run=dry_run, notes=notes)

@@ -52,10 +52,10 @@ _ASSERTIONS: dict[str, str] = {
     "assert_can_send_mms": "the user's phone {can_or_cannot} send MMS messages",
     "assert_mobile_data_status": "mobile data on the user's phone is {on_or_off}",
     "assert_internet_speed": "the phone's speed test reports {expected_desc} internet speed "
-                             "(at least {expected_speed} Mbps)",
-    "assert_service_status": "the phone's network connection status is \"{expected_status}\"",
+    "(at least {expected_speed} Mbps)",
+    "assert_service_status": 'the phone\'s network connection status is "{expected_status}"',
     "assert_data_refueling_amount": "line {line_id} of customer {customer_id} has been refuelled with exactly "
-                                    "{expected_amount} GB in total",
+    "{expected_amount} GB in total",
     "assert_no_overdue_bill": "bill {overdue_bill_id} is paid or no longer exists",
 }
 
@@ -110,19 +110,43 @@ def basis_text(check: RewardBasisCheck) -> str:
     return f"The reward for this task {verb} {parts} as τ²-bench computes it (product of the components)"
 
 
-def _rubric(check: ToolCallCheck | EnvAssertionCheck | RewardBasisCheck, text: str, *, kind: RubricKind,
-            importance: Importance, tags: list[str], theme: str, occurrence: int, provenance: Provenance
-            ) -> RubricRecord:
+def _rubric(
+    check: ToolCallCheck | EnvAssertionCheck | RewardBasisCheck,
+    text: str,
+    *,
+    kind: RubricKind,
+    importance: Importance,
+    tags: list[str],
+    theme: str,
+    occurrence: int,
+    provenance: Provenance,
+) -> RubricRecord:
     canonical = json.dumps(check.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     if occurrence > 1:
         text += f" ({ordinal(occurrence)} time in the task)"
-    return RubricRecord(id=derived_id("r", SOURCE, canonical, str(occurrence)), text=text, kind=kind,
-                        importance=importance, tags=["tau2", *tags], theme=theme, check=check,
-                        status=RubricStatus.APPROVED, source=SOURCE, provenance=provenance)
+    return RubricRecord(
+        id=derived_id("r", SOURCE, canonical, str(occurrence)),
+        text=text,
+        kind=kind,
+        importance=importance,
+        tags=["tau2", *tags],
+        theme=theme,
+        check=check,
+        status=RubricStatus.APPROVED,
+        source=SOURCE,
+        provenance=provenance,
+    )
 
 
-def task_rubrics(task_id: str, actions: Sequence[Tau2Action], assertions: Sequence[Tau2EnvAssertion],
-                 basis: Sequence[str], *, file: str, line: int | None) -> list[RubricRecord]:
+def task_rubrics(
+    task_id: str,
+    actions: Sequence[Tau2Action],
+    assertions: Sequence[Tau2EnvAssertion],
+    basis: Sequence[str],
+    *,
+    file: str,
+    line: int | None,
+) -> list[RubricRecord]:
     """The task's rubrics in order: gold actions, then env assertions, then the reward basis."""
     seen: dict[str, int] = {}
     out: list[RubricRecord] = []
@@ -136,24 +160,56 @@ def task_rubrics(task_id: str, actions: Sequence[Tau2Action], assertions: Sequen
         return Provenance(file=file, line=line, dataset_id=task_id, section=section)
 
     for i, action in enumerate(actions):
-        check = ToolCallCheck(name=action.name, requestor=action.requestor, arguments=action.arguments,
-                              compare_args=action.compare_args)
+        check = ToolCallCheck(
+            name=action.name, requestor=action.requestor, arguments=action.arguments, compare_args=action.compare_args
+        )
         # transfer is the only gold action of unfixable tasks, whose basis includes ACTION
         importance = Importance.ESSENTIAL if action.name == "transfer_to_human_agents" else Importance.IMPORTANT
-        out.append(_rubric(check, action_text(check), kind=RubricKind.TOOL_CALL, importance=importance,
-                           tags=[f"tool:{action.name}"[:64]], theme="resolution path", occurrence=occurrence(check),
-                           provenance=where(f"evaluation_criteria.actions[{i}]")))
+        out.append(
+            _rubric(
+                check,
+                action_text(check),
+                kind=RubricKind.TOOL_CALL,
+                importance=importance,
+                tags=[f"tool:{action.name}"[:64]],
+                theme="resolution path",
+                occurrence=occurrence(check),
+                provenance=where(f"evaluation_criteria.actions[{i}]"),
+            )
+        )
     for i, assertion in enumerate(assertions):
-        check = EnvAssertionCheck(env_type=assertion.env_type, func_name=assertion.func_name,
-                                  arguments=assertion.arguments, assert_value=assertion.assert_value,
-                                  message=assertion.message)
-        out.append(_rubric(check, assertion_text(check), kind=RubricKind.HARD_RULE, importance=Importance.ESSENTIAL,
-                           tags=[f"assert:{assertion.func_name}"[:64]], theme="end state",
-                           occurrence=occurrence(check), provenance=where(f"evaluation_criteria.env_assertions[{i}]")))
+        check = EnvAssertionCheck(
+            env_type=assertion.env_type,
+            func_name=assertion.func_name,
+            arguments=assertion.arguments,
+            assert_value=assertion.assert_value,
+            message=assertion.message,
+        )
+        out.append(
+            _rubric(
+                check,
+                assertion_text(check),
+                kind=RubricKind.HARD_RULE,
+                importance=Importance.ESSENTIAL,
+                tags=[f"assert:{assertion.func_name}"[:64]],
+                theme="end state",
+                occurrence=occurrence(check),
+                provenance=where(f"evaluation_criteria.env_assertions[{i}]"),
+            )
+        )
     basis_check = RewardBasisCheck(basis=list(basis))
-    out.append(_rubric(basis_check, basis_text(basis_check), kind=RubricKind.HARD_RULE,
-                       importance=Importance.ESSENTIAL, tags=["reward_basis"], theme="reward basis", occurrence=1,
-                       provenance=where("evaluation_criteria.reward_basis")))
+    out.append(
+        _rubric(
+            basis_check,
+            basis_text(basis_check),
+            kind=RubricKind.HARD_RULE,
+            importance=Importance.ESSENTIAL,
+            tags=["reward_basis"],
+            theme="reward basis",
+            occurrence=1,
+            provenance=where("evaluation_criteria.reward_basis"),
+        )
+    )
     return out
 
 
@@ -164,12 +220,24 @@ def criteria_from_checks(checks: Sequence[Any]) -> dict[str, Any]:
     basis: list[str] | None = None
     for check in checks:
         if isinstance(check, ToolCallCheck):
-            actions.append({"requestor": check.requestor, "name": check.name, "arguments": check.arguments,
-                            "compare_args": check.compare_args})
+            actions.append(
+                {
+                    "requestor": check.requestor,
+                    "name": check.name,
+                    "arguments": check.arguments,
+                    "compare_args": check.compare_args,
+                }
+            )
         elif isinstance(check, EnvAssertionCheck):
-            assertions.append({"env_type": check.env_type, "func_name": check.func_name,
-                               "arguments": check.arguments, "assert_value": check.assert_value,
-                               "message": check.message})
+            assertions.append(
+                {
+                    "env_type": check.env_type,
+                    "func_name": check.func_name,
+                    "arguments": check.arguments,
+                    "assert_value": check.assert_value,
+                    "message": check.message,
+                }
+            )
         elif isinstance(check, RewardBasisCheck):
             basis = list(check.basis)
     return {"actions": actions, "env_assertions": assertions, "reward_basis": basis}

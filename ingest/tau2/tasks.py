@@ -119,8 +119,9 @@ def read_tasks(path: Path, problems: list[InputProblem]) -> list[LocatedTask]:
         for i in range(where, len(problems)):  # name the task when its line is unknown
             if problems[i].line is None:
                 p = problems[i]
-                problems[i] = InputProblem(p.file, None, f"[{number}].{p.field}" if p.field else f"[{number}]",
-                                           p.message)
+                problems[i] = InputProblem(
+                    p.file, None, f"[{number}].{p.field}" if p.field else f"[{number}]", p.message
+                )
         if task is not None:
             out.append(LocatedTask(str(path), line, task))
     return out

@@ -27,8 +27,11 @@ STATE = GlobalOptions()
 
 
 def configure_logging(debug: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
 
 @contextmanager
@@ -51,8 +54,9 @@ def cli_errors() -> Iterator[None]:
             raise
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        typer.echo(f"error: configuration: {where}: {first['msg']}; check TELERUBRIC_* variables and "
-                   "telerubric.toml", err=True)
+        typer.echo(
+            f"error: configuration: {where}: {first['msg']}; check TELERUBRIC_* variables and telerubric.toml", err=True
+        )
         raise typer.Exit(2) from None
 
 

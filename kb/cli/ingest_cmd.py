@@ -17,8 +17,9 @@ def render_summary(summary, as_json: bool) -> None:  # noqa: ANN001 - IngestSumm
         typer.echo(summary.model_dump_json(indent=2))
         return
     verb = "would write" if summary.dry_run else "wrote"
-    typer.echo(f"{summary.job}: {summary.records} records from {len(summary.files)} file(s), {verb} in "
-               f"{summary.seconds:.1f}s")
+    typer.echo(
+        f"{summary.job}: {summary.records} records from {len(summary.files)} file(s), {verb} in {summary.seconds:.1f}s"
+    )
     for label, c in (("rubrics", summary.rubrics), ("queries", summary.queries)):
         typer.echo(f"  {label:8s} added {c.added:6d}  updated {c.updated:6d}  unchanged {c.unchanged:6d}")
     typer.echo(f"  rejected {len(summary.rejected)}")

@@ -12,8 +12,9 @@ from kb.cli.ingest_cmd import ingest_app, render_summary
 _DRY_RUN = typer.Option(False, "--dry-run", help="Validate only; write nothing.")
 _JSON = typer.Option(False, "--json", help="Print the IngestSummary JSON document.")
 _LIMIT = typer.Option(None, "--limit", min=0, help="Only the first N items (file order).")
-_SAMPLE = typer.Option(None, "--sample", min=1,
-                       help="A seeded sample of N items, balanced over issue families / categories.")
+_SAMPLE = typer.Option(
+    None, "--sample", min=1, help="A seeded sample of N items, balanced over issue families / categories."
+)
 _SEED = typer.Option(None, "--seed", help="Sample seed; default: the `seed` setting.")
 
 
@@ -21,7 +22,10 @@ _SEED = typer.Option(None, "--seed", help="Sample seed; default: the `seed` sett
 def tau2(
     path: Path = typer.Argument(..., help="The τ² telecom folder (holding tasks.json) or a tasks JSON file."),
     splits: Path | None = typer.Option(None, "--splits", help="split_tasks.json; default: next to tasks.json."),
-    dry_run: bool = _DRY_RUN, limit: int | None = _LIMIT, sample: int | None = _SAMPLE, seed: int | None = _SEED,
+    dry_run: bool = _DRY_RUN,
+    limit: int | None = _LIMIT,
+    sample: int | None = _SAMPLE,
+    seed: int | None = _SEED,
     as_json: bool = _JSON,
 ) -> None:
     """Ingest τ²-bench telecom tasks: one query per task; gold actions, end-state assertions and reward basis."""
@@ -36,7 +40,10 @@ def tau2(
 def teleqna(
     path: Path = typer.Argument(..., help="The upstream AES-encrypted TeleQnA.zip (decrypted in memory only)."),
     password: str = typer.Option("teleqnadataset", "--password", help="Zip password (upstream publishes the default)."),
-    dry_run: bool = _DRY_RUN, limit: int | None = _LIMIT, sample: int | None = _SAMPLE, seed: int | None = _SEED,
+    dry_run: bool = _DRY_RUN,
+    limit: int | None = _LIMIT,
+    sample: int | None = _SAMPLE,
+    seed: int | None = _SEED,
     as_json: bool = _JSON,
 ) -> None:
     """Ingest TeleQnA: one query per question with a "selects option K" check and a reasoning principle."""
@@ -51,7 +58,10 @@ def teleqna(
 def telemath(
     path: Path = typer.Argument(..., help="A TeleMath export: .jsonl, or .parquet (needs pyarrow)."),
     rel_tol: float = typer.Option(1e-2, "--rel-tol", min=0.0, help="Relative tolerance of the numeric check."),
-    dry_run: bool = _DRY_RUN, limit: int | None = _LIMIT, sample: int | None = _SAMPLE, seed: int | None = _SEED,
+    dry_run: bool = _DRY_RUN,
+    limit: int | None = _LIMIT,
+    sample: int | None = _SAMPLE,
+    seed: int | None = _SEED,
     as_json: bool = _JSON,
 ) -> None:
     """Ingest TeleMath: one query per problem with a numeric-answer check and a derivation principle."""

@@ -20,11 +20,17 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print the KBStats 
     typer.echo(f"schema v{result.schema_version}, kb version {result.kb_version}")
     for name, c in result.collections.items():
         typer.echo(f"  {name:14s} sql {c.sql_rows:7d}  index {c.index_rows:7d}  embedder {c.embedder}")
-    for label, counts in (("kind", result.rubrics_by_kind), ("status", result.rubrics_by_status),
-                          ("source", result.rubrics_by_source), ("queries", result.queries_by_source)):
-        typer.echo(f"  rubrics by {label}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-                   if label != "queries" else "  queries by source: " +
-                   ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    for label, counts in (
+        ("kind", result.rubrics_by_kind),
+        ("status", result.rubrics_by_status),
+        ("source", result.rubrics_by_source),
+        ("queries", result.queries_by_source),
+    ):
+        typer.echo(
+            f"  rubrics by {label}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            if label != "queries"
+            else "  queries by source: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        )
     typer.echo(f"  links {result.links}, revisions {result.revisions}")
 
 
@@ -53,8 +59,11 @@ def doctor(
             for label, ids in (("missing", c.missing), ("extra", c.extra), ("stale", c.stale)):
                 if ids:
                     typer.echo(f"  {label}: {', '.join(ids[:10])}{' …' if len(ids) > 10 else ''}")
-        typer.echo("repaired" if report.repaired else ("consistent" if report.clean else
-                                                       "drift found: run `telerubric kb doctor --repair`"))
+        typer.echo(
+            "repaired"
+            if report.repaired
+            else ("consistent" if report.clean else "drift found: run `telerubric kb doctor --repair`")
+        )
     raise typer.Exit(0 if report.clean else 1)
 
 
@@ -74,9 +83,12 @@ def serve(
     with cli_errors():
         server = StoreServer(settings(), host=host, port=port)
         uri = server.start()
-    typer.echo(f"serving {server.settings.data_dir} at {uri}\n"
-               f"  in other shells: export TELERUBRIC_MILVUS_URI={uri} "
-               f"TELERUBRIC_DATA_DIR={server.settings.data_dir}", err=True)
+    typer.echo(
+        f"serving {server.settings.data_dir} at {uri}\n"
+        f"  in other shells: export TELERUBRIC_MILVUS_URI={uri} "
+        f"TELERUBRIC_DATA_DIR={server.settings.data_dir}",
+        err=True,
+    )
     try:
         server.wait()
     except KeyboardInterrupt:

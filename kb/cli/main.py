@@ -6,18 +6,21 @@ from pathlib import Path
 
 import typer
 
+from judge.llm.cli import llm_app
+from judge.verifiers.tau2.cli import verify_app
+from kb.cli import ingest_datasets  # noqa: F401 - registers the dataset commands on `ingest`
 from kb.cli.common import STATE, cli_errors, configure_logging, open_kb
 from kb.cli.config_cmd import config_app
 from kb.cli.ingest_cmd import ingest_app
-from kb.cli import ingest_datasets  # noqa: F401 - registers the dataset commands on `ingest`
 from kb.cli.kb_cmd import kb_app
 from kb.cli.search_cmd import search
 from retrieval.cli import rubrics
-from judge.llm.cli import llm_app
-from judge.verifiers.tau2.cli import verify_app
 
-app = typer.Typer(help="telerubric: a rubric knowledge base that turns telecom expertise into rewards.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="telerubric: a rubric knowledge base that turns telecom expertise into rewards.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(kb_app, name="kb")
 app.add_typer(config_app, name="config")
@@ -29,8 +32,9 @@ app.add_typer(verify_app, name="verify", help="Programmatic verifiers (τ²-benc
 
 @app.callback()
 def main(
-    data_dir: Path | None = typer.Option(None, "--data-dir", envvar="TELERUBRIC_DATA_DIR",
-                                         help="Knowledge base folder (SQLite + milvus-lite)."),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", envvar="TELERUBRIC_DATA_DIR", help="Knowledge base folder (SQLite + milvus-lite)."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Verbose logs and tracebacks."),
 ) -> None:
     STATE.data_dir, STATE.debug = data_dir, debug

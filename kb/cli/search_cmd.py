@@ -26,5 +26,7 @@ def search(
         return
     for rank, hit in enumerate(hits, start=1):
         label = hit.kind or "query"
-        typer.echo(f"{rank:2d}. [{hit.collection.value}:{label}] {hit.score:.4f} {hit.id}  "
-                   f"{hit.text[:110]}{'…' if len(hit.text) > 110 else ''}")
+        typer.echo(
+            f"{rank:2d}. [{hit.collection.value}:{label}] {hit.score:.4f} {hit.id}  "
+            f"{hit.text[:110]}{'…' if len(hit.text) > 110 else ''}"
+        )

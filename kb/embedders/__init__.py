@@ -18,9 +18,14 @@ def load_embedder(cfg: EmbedderSettings) -> Embedder:
         model_file = Path(cfg.model) if cfg.model else None
         if model_file is not None and model_file.is_dir():
             model_file = model_file / "model.onnx"
-        tokenizer = model_file.parent / "tokenizer.json" if model_file and (model_file.parent / "tokenizer.json").is_file() else None
-        return OnnxMiniLM(model_file, tokenizer, batch_size=cfg.batch_size, max_length=cfg.max_length,
-                          threads=cfg.threads)
+        tokenizer = (
+            model_file.parent / "tokenizer.json"
+            if model_file and (model_file.parent / "tokenizer.json").is_file()
+            else None
+        )
+        return OnnxMiniLM(
+            model_file, tokenizer, batch_size=cfg.batch_size, max_length=cfg.max_length, threads=cfg.threads
+        )
     if cfg.backend is EmbedderBackend.SENTENCE_TRANSFORMERS:
         from kb.embedders.sentence_transformers import SentenceTransformerEmbedder
 
@@ -34,5 +39,10 @@ def load_embedder(cfg: EmbedderSettings) -> Embedder:
 
     if not cfg.base_url or not cfg.model:
         raise EnvironmentProblem("backend openai needs embedder.base_url and embedder.model")
-    return OpenAIEmbedder(cfg.base_url, cfg.model, api_key=cfg.api_key.get_secret_value(),
-                          batch_size=cfg.batch_size, dimension=cfg.dimension)
+    return OpenAIEmbedder(
+        cfg.base_url,
+        cfg.model,
+        api_key=cfg.api_key.get_secret_value(),
+        batch_size=cfg.batch_size,
+        dimension=cfg.dimension,
+    )

@@ -15,12 +15,20 @@ class OpenAIEmbedder:
     """POST {base_url}/embeddings in batches; the model name is sent as given."""
 
     def __init__(
-        self, base_url: str, model: str, *, api_key: str = "", batch_size: int = 64, dimension: int | None = None,
-        timeout_s: float = 60.0, transport: httpx.BaseTransport | None = None,
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key: str = "",
+        batch_size: int = 64,
+        dimension: int | None = None,
+        timeout_s: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
     ):
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s,
-                                    transport=transport)
+        self._client = httpx.Client(
+            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s, transport=transport
+        )
         self._model = model
         self._batch_size = batch_size
         self._dim = dimension or int(self.embed(["dimension probe"]).shape[1])

@@ -30,15 +30,16 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
             raise ModelFileError(
-                "backend sentence-transformers needs the `torch` extra: "
-                "`pip install torch==2.13.0 'telerubric[torch]'`"
+                "backend sentence-transformers needs the `torch` extra: `pip install torch==2.13.0 'telerubric[torch]'`"
             ) from exc
         name = model or str(packaged_minilm_dir())
         self._model = SentenceTransformer(name, device="cpu")
         self._model.max_seq_length = max_length
         self._model_id = "all-MiniLM-L6-v2" if model is None else f"st:{model}"
         self._batch_size = batch_size
-        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
         self._dim = int(dimension())
 
     @property

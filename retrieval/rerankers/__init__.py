@@ -26,13 +26,16 @@ def load_reranker(settings: Settings) -> Reranker:
         return mmr
     if kind is RerankerKind.CROSS_ENCODER:
         if not cfg.reranker_model:
-            raise ValueError("retrieval.reranker_model: set a model name or local path for reranker=cross-encoder "
-                             "(no cross-encoder weights ship offline)")
+            raise ValueError(
+                "retrieval.reranker_model: set a model name or local path for reranker=cross-encoder "
+                "(no cross-encoder weights ship offline)"
+            )
         from retrieval.rerankers.cross_encoder import CrossEncoderReranker
 
         return CrossEncoderReranker(cfg.reranker_model)
     from judge.llm import LLMClient
     from retrieval.rerankers.llm import LLMReranker
 
-    return LLMReranker(LLMClient.from_settings(settings), mmr, candidates=cfg.llm_candidates,
-                       item_chars=cfg.llm_item_chars)
+    return LLMReranker(
+        LLMClient.from_settings(settings), mmr, candidates=cfg.llm_candidates, item_chars=cfg.llm_item_chars
+    )

@@ -33,8 +33,9 @@ class CrossEncoderReranker:
         pairs = [(question, text) for text in texts]
         if self._flag:
             return np.asarray(self._model.compute_score(pairs, batch_size=self._batch_size), dtype=np.float64)
-        return np.asarray(self._model.predict(pairs, batch_size=self._batch_size, show_progress_bar=False),
-                          dtype=np.float64).reshape(len(pairs), -1)[:, -1]
+        return np.asarray(
+            self._model.predict(pairs, batch_size=self._batch_size, show_progress_bar=False), dtype=np.float64
+        ).reshape(len(pairs), -1)[:, -1]
 
     def rerank(self, question: str, question_vector: np.ndarray, items: Sequence[RerankItem], k: int) -> Ranking:
         if not items or k <= 0:

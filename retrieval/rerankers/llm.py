@@ -47,8 +47,9 @@ class LLMReranker:
             return Ranking(order=base.order[:k], reranker=self.name)
         shortlist = [i for i, _ in base.order[: self._candidates]]
         listing = "\n".join(f"{n}. {_clip(items[i].text, self._item_chars)}" for n, i in enumerate(shortlist, 1))
-        reply = self._client.complete(self._prompt, ListwiseRanking, {"question": question, "items": listing},
-                                      max_tokens=16 + 6 * len(shortlist))
+        reply = self._client.complete(
+            self._prompt, ListwiseRanking, {"question": question, "items": listing}, max_tokens=16 + 6 * len(shortlist)
+        )
         if reply.value is None:
             assert reply.error is not None
             return self._fallback(base, k, f"{reply.error.kind}: {reply.error.message}")
@@ -63,8 +64,11 @@ class LLMReranker:
 
     def _fallback(self, base: Ranking, k: int, why: str) -> Ranking:
         logger.warning("%s failed (%s); using the %s order", self.name, why, base.reranker)
-        return Ranking(order=base.order[:k], reranker=base.reranker,
-                       fallback=f"{self.name} ({self._prompt.ref}) failed: {why}; {base.reranker} order used"[:500])
+        return Ranking(
+            order=base.order[:k],
+            reranker=base.reranker,
+            fallback=f"{self.name} ({self._prompt.ref}) failed: {why}; {base.reranker} order used"[:500],
+        )
 
 
 def _clip(text: str, chars: int) -> str:

@@ -74,11 +74,25 @@ async def abuild_rubric_set(
     kept, pruned = prune(candidates, kb.hit_stats([r.id for r in candidates]), kb.settings.pruning)
     offered = kept[: cfg.max_neighbours]
     prompt = load_prompt(*PROMPT)
-    key = rubric_set_key(question, kb_version=neighbours.kb_version, model=client.model, prompt=prompt.ref,
-                         settings=cfg, offered=[r.id for r in offered], embedder=kb.embedder.model_id,
-                         seed=kb.settings.seed)
-    base = {"question": question, "offered": tuple(r.id for r in offered), "pruned": tuple(pruned),
-            "generator": client.model, "prompt": prompt.ref, "kb_version": neighbours.kb_version, "cache_key": key}
+    key = rubric_set_key(
+        question,
+        kb_version=neighbours.kb_version,
+        model=client.model,
+        prompt=prompt.ref,
+        settings=cfg,
+        offered=[r.id for r in offered],
+        embedder=kb.embedder.model_id,
+        seed=kb.settings.seed,
+    )
+    base = {
+        "question": question,
+        "offered": tuple(r.id for r in offered),
+        "pruned": tuple(pruned),
+        "generator": client.model,
+        "prompt": prompt.ref,
+        "kb_version": neighbours.kb_version,
+        "cache_key": key,
+    }
 
     cached = kb.cache_get(key) if use_cache and cfg.cache else None
     if cached is not None:
@@ -87,8 +101,11 @@ async def abuild_rubric_set(
     else:
         output = draft_model(cfg.draft_items)
         reply: LLMReply = await client.acomplete(
-            prompt, output, {"question": question, "rubrics": listed_rubrics(offered), "max_items": cfg.draft_items},
-            max_tokens=cfg.max_tokens)
+            prompt,
+            output,
+            {"question": question, "rubrics": listed_rubrics(offered), "max_items": cfg.draft_items},
+            max_tokens=cfg.max_tokens,
+        )
         result = _from_reply(kb, reply, offered, base)
         if not result.fallback and cfg.cache:
             kb.cache_put(key, RUBRIC_SET_NAMESPACE, result.model_dump_json())
@@ -107,8 +124,9 @@ def build_rubric_set(
     record_hits: bool = True,
 ) -> RubricSet:
     """Sync facade of `abuild_rubric_set`; not for use inside a running event loop."""
-    return asyncio.run(abuild_rubric_set(kb, client, question, neighbours=neighbours, use_cache=use_cache,
-                                         record_hits=record_hits))
+    return asyncio.run(
+        abuild_rubric_set(kb, client, question, neighbours=neighbours, use_cache=use_cache, record_hits=record_hits)
+    )
 
 
 def _from_reply(kb: KnowledgeBase, reply: LLMReply, offered: Sequence[RubricView], base: dict) -> RubricSet:
@@ -117,18 +135,28 @@ def _from_reply(kb: KnowledgeBase, reply: LLMReply, offered: Sequence[RubricView
     if reply.error is not None:
         error = SynthesisError(kind=SynthesisErrorKind(reply.error.kind.value), message=reply.error.message)
     else:
-        items = verify_checks(items_from_draft(reply.value.items, offered), {r.id: r for r in offered}, kb.embedder,
-                              cfg.check_similarity)
+        items = verify_checks(
+            items_from_draft(reply.value.items, offered), {r.id: r for r in offered}, kb.embedder, cfg.check_similarity
+        )
         validated = validate_items(items, kb.embedder, cfg, seed)
         if validated.items:
-            return RubricSet(items=validated.items, merged=validated.merged, dropped=validated.dropped,
-                             usage=reply.usage, **base)
+            return RubricSet(
+                items=validated.items, merged=validated.merged, dropped=validated.dropped, usage=reply.usage, **base
+            )
         error = SynthesisError(kind=SynthesisErrorKind.EMPTY, message="the generator's reply had no usable item")
-    logger.warning("synthesis failed (%s: %s); falling back to %d retrieved rubrics",
-                   error.kind, error.message, len(offered))
+    logger.warning(
+        "synthesis failed (%s: %s); falling back to %d retrieved rubrics", error.kind, error.message, len(offered)
+    )
     validated = validate_items([item_from_view(r) for r in offered], kb.embedder, cfg, seed, ranked=True)
-    return RubricSet(items=validated.items, merged=validated.merged, dropped=validated.dropped, fallback=True,
-                     error=error, usage=reply.usage, **base)
+    return RubricSet(
+        items=validated.items,
+        merged=validated.merged,
+        dropped=validated.dropped,
+        fallback=True,
+        error=error,
+        usage=reply.usage,
+        **base,
+    )
 
 
 def _record_use(kb: KnowledgeBase, items: Sequence[RubricItem]) -> None:

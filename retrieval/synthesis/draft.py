@@ -53,9 +53,16 @@ def listed_rubrics(offered: Sequence[RubricView]) -> str:
 
 def item_from_view(rubric: RubricView) -> RubricItem:
     """A KB rubric taken verbatim (the fallback)."""
-    return RubricItem(id=rubric.id, text=rubric.text, kind=RubricKind(rubric.kind),
-                      importance=Importance(rubric.importance), weight=rubric.weight, derived_from=(rubric.id,),
-                      check=rubric.check, origin=ItemOrigin.RETRIEVED)
+    return RubricItem(
+        id=rubric.id,
+        text=rubric.text,
+        kind=RubricKind(rubric.kind),
+        importance=Importance(rubric.importance),
+        weight=rubric.weight,
+        derived_from=(rubric.id,),
+        check=rubric.check,
+        origin=ItemOrigin.RETRIEVED,
+    )
 
 
 def items_from_draft(drafts: Sequence[DraftItem], offered: Sequence[RubricView]) -> list[RubricItem]:
@@ -72,8 +79,16 @@ def items_from_draft(drafts: Sequence[DraftItem], offered: Sequence[RubricView])
         kind, importance = RubricKind(draft.kind), Importance(draft.importance)
         checked = [s for s in sources if s.check is not None]
         check = checked[0].check if kind in CHECKED_KINDS and len(checked) == 1 else None
-        items.append(RubricItem(id=derived_id("s", kind.value, normalise_text(text)), text=text, kind=kind,
-                                importance=importance, weight=DEFAULT_WEIGHTS[importance],
-                                derived_from=tuple(s.id for s in sources), check=check,
-                                origin=ItemOrigin.SYNTHESISED))
+        items.append(
+            RubricItem(
+                id=derived_id("s", kind.value, normalise_text(text)),
+                text=text,
+                kind=kind,
+                importance=importance,
+                weight=DEFAULT_WEIGHTS[importance],
+                derived_from=tuple(s.id for s in sources),
+                check=check,
+                origin=ItemOrigin.SYNTHESISED,
+            )
+        )
     return items

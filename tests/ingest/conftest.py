@@ -19,12 +19,18 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def shared_dir() -> Path:
     """`$TELERUBRIC_SHARED_DIR`, default `<repo>/../shared`; missing data fails the test with what to do."""
     root = Path(os.environ.get("TELERUBRIC_SHARED_DIR", REPO.parent / "shared"))
-    needed = [root / "data" / "tau2-telecom" / "tasks.json", root / "data" / "tau2-telecom" / "split_tasks.json",
-              root / "data" / "teleqna" / "TeleQnA.zip"]
+    needed = [
+        root / "data" / "tau2-telecom" / "tasks.json",
+        root / "data" / "tau2-telecom" / "split_tasks.json",
+        root / "data" / "teleqna" / "TeleQnA.zip",
+    ]
     missing = [str(p) for p in needed if not p.is_file()]
     if missing:
-        pytest.fail(f"shared data missing: {', '.join(missing)}; set TELERUBRIC_SHARED_DIR to the folder holding "
-                    "data/tau2-telecom and data/teleqna", pytrace=False)
+        pytest.fail(
+            f"shared data missing: {', '.join(missing)}; set TELERUBRIC_SHARED_DIR to the folder holding "
+            "data/tau2-telecom and data/teleqna",
+            pytrace=False,
+        )
     return root
 
 

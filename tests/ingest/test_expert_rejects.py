@@ -22,24 +22,44 @@ def _jsonl(*records: object) -> bytes:
 CASES = {
     "invalid_json": ("bad.jsonl", _jsonl(GOOD, '{"id": "x", "text": "broken",'), 2, None, "invalid JSON"),
     "missing_field": ("bad.jsonl", _jsonl(GOOD, {"id": "x", "text": "No kind here."}), 2, "kind", "required"),
-    "unknown_kind": ("bad.jsonl", _jsonl(GOOD, {"id": "x", "text": "t", "kind": "hardrule"}), 2, "kind",
-                     "hard_rule"),
+    "unknown_kind": ("bad.jsonl", _jsonl(GOOD, {"id": "x", "text": "t", "kind": "hardrule"}), 2, "kind", "hard_rule"),
     "duplicate_id": ("bad.jsonl", _jsonl(GOOD, {**GOOD, "text": "Other text."}), 2, "id", "duplicate"),
     "empty_text": ("bad.jsonl", _jsonl(GOOD, {"id": "x", "text": "   ", "kind": "principle"}), 2, "text", "empty"),
-    "huge_text": ("bad.jsonl", _jsonl(GOOD, {"id": "x", "text": "a" * 1_000_000, "kind": "principle"}), 2, "text",
-                  "at most"),
-    "not_utf8": ("bad.jsonl", _jsonl(GOOD) + b'{"id": "x", "text": "caf\xe9", "kind": "principle"}\n', 2, None,
-                 "UTF-8"),
-    "unknown_csv_column": ("bad.csv", b"id,text,kind,colour\nx,The agent waits.,principle,red\n", 1, "colour",
-                           "unknown column"),
-    "nested_bad_rubric": ("bad.yaml", b"- query: Phone broken\n  rubrics:\n    - text: ok\n      kind: principal\n",
-                          1, "rubrics[0].kind", "hard_rule"),
+    "huge_text": (
+        "bad.jsonl",
+        _jsonl(GOOD, {"id": "x", "text": "a" * 1_000_000, "kind": "principle"}),
+        2,
+        "text",
+        "at most",
+    ),
+    "not_utf8": (
+        "bad.jsonl",
+        _jsonl(GOOD) + b'{"id": "x", "text": "caf\xe9", "kind": "principle"}\n',
+        2,
+        None,
+        "UTF-8",
+    ),
+    "unknown_csv_column": (
+        "bad.csv",
+        b"id,text,kind,colour\nx,The agent waits.,principle,red\n",
+        1,
+        "colour",
+        "unknown column",
+    ),
+    "nested_bad_rubric": (
+        "bad.yaml",
+        b"- query: Phone broken\n  rubrics:\n    - text: ok\n      kind: principal\n",
+        1,
+        "rubrics[0].kind",
+        "hard_rule",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_malformed_input_is_rejected_and_changes_nothing(case: str, kb: KnowledgeBase, examples_dir: Path,
-                                                         tmp_path: Path) -> None:
+def test_malformed_input_is_rejected_and_changes_nothing(
+    case: str, kb: KnowledgeBase, examples_dir: Path, tmp_path: Path
+) -> None:
     ingest_expert_files(kb, [examples_dir / "expert_rubrics.jsonl"])
     before = kb_fingerprint(kb)
     name, content, line, field, expected = CASES[case]
@@ -48,8 +68,10 @@ def test_malformed_input_is_rejected_and_changes_nothing(case: str, kb: Knowledg
     with pytest.raises(InputRejected) as caught:
         ingest_expert_files(kb, [path])
     problems = caught.value.problems
-    assert any(p.file == str(path) and p.line == line and (field is None or p.field == field)
-               and expected in p.message for p in problems), [str(p) for p in problems]
+    assert any(
+        p.file == str(path) and p.line == line and (field is None or p.field == field) and expected in p.message
+        for p in problems
+    ), [str(p) for p in problems]
     assert str(problems[0]).startswith(f"{path}:")
     assert kb_fingerprint(kb) == before
 

@@ -51,8 +51,11 @@ def policy_dir() -> Path:
     folder = shared / "data" / "tau2-telecom"
     missing = [name for name in DOCUMENTS if not (folder / name).is_file()]
     if missing:
-        pytest.fail(f"policy documents {missing} not found in {folder}; set TELERUBRIC_SHARED_DIR to the shared "
-                    "folder that holds data/tau2-telecom/", pytrace=False)
+        pytest.fail(
+            f"policy documents {missing} not found in {folder}; set TELERUBRIC_SHARED_DIR to the shared "
+            "folder that holds data/tau2-telecom/",
+            pytrace=False,
+        )
     return folder
 
 
@@ -92,8 +95,11 @@ def headings() -> list[Heading]:
 def resolve(section: str, headings: list[Heading]) -> list[Heading]:
     """The headings a `section` string names: `<document> > [ancestors >] <heading>`, matched on the path's tail."""
     document, *parts = [p.strip() for p in section.split(SEPARATOR)]
-    return [h for h in headings
-            if h.document == document and parts and len(parts) <= len(h.path) and list(h.path[-len(parts):]) == parts]
+    return [
+        h
+        for h in headings
+        if h.document == document and parts and len(parts) <= len(h.path) and list(h.path[-len(parts) :]) == parts
+    ]
 
 
 @dataclass
@@ -119,8 +125,7 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ingested]:
         with Session(kb.engine) as session:
             rows = list(session.exec(select(Rubric)).all())
         index_rows = kb.stats().collections["rubrics"].index_rows
-        hits = kb.search("customer wants more data", k=5, scope=Scope.RUBRICS,
-                         filters=SearchFilter(sources=["policy"]))
+        hits = kb.search("customer wants more data", k=5, scope=Scope.RUBRICS, filters=SearchFilter(sources=["policy"]))
     yield Ingested(first, second, version_after_first, version_after_second, rows, index_rows, hits)
 
 
@@ -157,16 +162,24 @@ def test_every_rubric_cites_one_section_of_a_policy_document(ingested: Ingested,
         section = (r.provenance or {}).get("section") or ""
         assert section.split(SEPARATOR)[0] in DOCUMENTS, f"{r.id}: section {section!r} names no policy document"
         matches = resolve(section, headings)
-        assert len(matches) == 1, f"{r.id}: section {section!r} matches {len(matches)} headings; cite it exactly " \
-                                  f"(add the parent heading if the title occurs twice)"
+        assert len(matches) == 1, (
+            f"{r.id}: section {section!r} matches {len(matches)} headings; cite it exactly "
+            f"(add the parent heading if the title occurs twice)"
+        )
         assert (matches[0].document, matches[0].title) not in STRUCTURAL, f"{r.id} cites a structural heading"
 
 
 def test_every_section_of_both_documents_is_cited(ingested: Ingested, headings: list[Heading]) -> None:
-    cited = {(h.document, h.path) for r in ingested.rows
-             for h in resolve((r.provenance or {}).get("section") or "", headings)}
-    uncited = [f"{h.document} > {' > '.join(h.path)}" for h in headings
-               if (h.document, h.title) not in STRUCTURAL and (h.document, h.path) not in cited]
+    cited = {
+        (h.document, h.path)
+        for r in ingested.rows
+        for h in resolve((r.provenance or {}).get("section") or "", headings)
+    }
+    uncited = [
+        f"{h.document} > {' > '.join(h.path)}"
+        for h in headings
+        if (h.document, h.title) not in STRUCTURAL and (h.document, h.path) not in cited
+    ]
     assert uncited == [], "sections no rubric cites:\n" + "\n".join(uncited)
 
 

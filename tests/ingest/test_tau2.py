@@ -26,8 +26,10 @@ def upstream_criteria(task: dict[str, Any]) -> dict[str, Any]:
     ec = task["evaluation_criteria"]
     return {
         "actions": [{k: a[k] for k in ("requestor", "name", "arguments", "compare_args")} for a in ec["actions"] or []],
-        "env_assertions": [{k: e[k] for k in ("env_type", "func_name", "arguments", "assert_value", "message")}
-                           for e in ec["env_assertions"] or []],
+        "env_assertions": [
+            {k: e[k] for k in ("env_type", "func_name", "arguments", "assert_value", "message")}
+            for e in ec["env_assertions"] or []
+        ],
         "reward_basis": ec["reward_basis"],
     }
 
@@ -103,8 +105,12 @@ def _subset(upstream: list[dict[str, Any]], tmp_path: Path) -> tuple[Path, list[
 
 def linked_checks(kb: KnowledgeBase, qid: str) -> list[Any]:
     with Session(kb.engine) as session:
-        rows = session.exec(select(Rubric.check).join(QueryRubricLink, col(QueryRubricLink.rubric_id) == Rubric.id)
-                            .where(QueryRubricLink.query_id == qid).order_by(col(QueryRubricLink.position))).all()
+        rows = session.exec(
+            select(Rubric.check)
+            .join(QueryRubricLink, col(QueryRubricLink.rubric_id) == Rubric.id)
+            .where(QueryRubricLink.query_id == qid)
+            .order_by(col(QueryRubricLink.position))
+        ).all()
     return [CHECK.validate_python(c) for c in rows]
 
 

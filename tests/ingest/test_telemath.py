@@ -42,8 +42,13 @@ def test_parquet_matches_jsonl(tmp_path) -> None:
     pq.write_table(pa.Table.from_pylist(rows), path)
     from_parquet = load_telemath(path, problems=[])
     from_jsonl = load_telemath(SAMPLE, problems=[])
-    strip = lambda located: [q.model_dump(exclude={"provenance": True, "rubrics": {"__all__": {"provenance"}}})  # noqa: E731
-                             for _, _, q in located]
+
+    def strip(located):
+        return [
+            q.model_dump(exclude={"provenance": True, "rubrics": {"__all__": {"provenance"}}})  # noqa: E731
+            for _, _, q in located
+        ]
+
     assert strip(from_parquet) == strip(from_jsonl)
 
 

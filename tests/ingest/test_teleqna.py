@@ -68,8 +68,9 @@ def test_sample_ingests_and_rerun_is_noop(kb, teleqna_zip, tmp_path) -> None:
 
 def paraphrase_hit_rate(kb: KnowledgeBase, k: int = 3) -> float:
     rows = [json.loads(line) for line in (FIXTURES / "qna_paraphrases.jsonl").read_text().splitlines()]
-    hits = kb.search_many([r["paraphrase"] for r in rows], k=k, scope=Scope.QUERIES,
-                          filters=SearchFilter(sources=["teleqna"]))
+    hits = kb.search_many(
+        [r["paraphrase"] for r in rows], k=k, scope=Scope.QUERIES, filters=SearchFilter(sources=["teleqna"])
+    )
     found_ids = [[h.id for h in found] for found in hits]
     return sum(query_id(r["question_id"]) in ids for r, ids in zip(rows, found_ids, strict=True)) / len(rows)
 

@@ -60,7 +60,7 @@ def test_toml_file_is_read_and_env_wins(tmp_path: Path, monkeypatch: pytest.Monk
     from kb.settings import load_settings
 
     config = tmp_path / "custom.toml"
-    config.write_text('seed = 5\n[retrieval]\nk_queries = 3\nk_rubrics = 4\n')
+    config.write_text("seed = 5\n[retrieval]\nk_queries = 3\nk_rubrics = 4\n")
     monkeypatch.setenv("TELERUBRIC_CONFIG", str(config))
     monkeypatch.setenv("TELERUBRIC_RETRIEVAL__K_RUBRICS", "9")
     cfg = load_settings()

@@ -40,10 +40,14 @@ def test_doctor_finds_stale_and_extra_rows(kb: KnowledgeBase, examples_dir: Path
     from kb.vectors import IndexRow
 
     vector = kb.embedder.embed(["ghost"])
-    kb.index.upsert(Collection.RUBRICS, [IndexRow(id="ghost", text="ghost", index_hash="x", tags=(), source="x")],
-                    vector)
-    kb.index.upsert(Collection.RUBRICS, [IndexRow(id="ex-std-transfer", text="old", index_hash="old", tags=(),
-                                                  source="expert")], vector)
+    kb.index.upsert(
+        Collection.RUBRICS, [IndexRow(id="ghost", text="ghost", index_hash="x", tags=(), source="x")], vector
+    )
+    kb.index.upsert(
+        Collection.RUBRICS,
+        [IndexRow(id="ex-std-transfer", text="old", index_hash="old", tags=(), source="expert")],
+        vector,
+    )
     drift = {c.collection: c for c in kb.doctor().collections}["rubrics"]
     assert drift.extra == ["ghost"] and drift.stale == ["ex-std-transfer"]
     assert kb.doctor(fix=True).clean
@@ -52,19 +56,32 @@ def test_doctor_finds_stale_and_extra_rows(kb: KnowledgeBase, examples_dir: Path
 def _big_file(path: Path, n: int) -> None:
     with path.open("w") as fh:
         for i in range(n):
-            fh.write(json.dumps({"id": f"gen-{i}", "text": f"The agent checks setting number {i} of the phone and "
-                                 f"explains step {i % 17} to the user.", "kind": "principle"}) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "id": f"gen-{i}",
+                        "text": f"The agent checks setting number {i} of the phone and "
+                        f"explains step {i % 17} to the user.",
+                        "kind": "principle",
+                    }
+                )
+                + "\n"
+            )
 
 
 def _cli(settings: Settings, *args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "kb.cli.main", "--data-dir", str(settings.data_dir), *args],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "kb.cli.main", "--data-dir", str(settings.data_dir), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.slow
-def test_sigkill_during_ingestion_leaves_a_kb_that_a_rerun_makes_consistent(settings: Settings,
-                                                                            tmp_path: Path) -> None:
+def test_sigkill_during_ingestion_leaves_a_kb_that_a_rerun_makes_consistent(settings: Settings, tmp_path: Path) -> None:
     path = tmp_path / "big.jsonl"
     _big_file(path, 3000)
     proc = _cli(settings, "ingest", "expert", str(path))

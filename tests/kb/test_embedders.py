@@ -62,7 +62,9 @@ def _fake_server(dim: int, calls: list[dict]) -> httpx.MockTransport:
         calls.append(body)
         if request.url.path != "/v1/embeddings":
             return httpx.Response(404)
-        data = [{"index": i, "embedding": [float(len(t)), 1.0] + [0.0] * (dim - 2)} for i, t in enumerate(body["input"])]
+        data = [
+            {"index": i, "embedding": [float(len(t)), 1.0] + [0.0] * (dim - 2)} for i, t in enumerate(body["input"])
+        ]
         return httpx.Response(200, json={"data": list(reversed(data))})  # out of order on purpose
 
     return httpx.MockTransport(handle)
@@ -70,8 +72,7 @@ def _fake_server(dim: int, calls: list[dict]) -> httpx.MockTransport:
 
 def test_openai_embedder_batches_orders_and_normalises() -> None:
     calls: list[dict] = []
-    emb = OpenAIEmbedder("http://embed.local/v1", "bge-m3", batch_size=2, dimension=4,
-                         transport=_fake_server(4, calls))
+    emb = OpenAIEmbedder("http://embed.local/v1", "bge-m3", batch_size=2, dimension=4, transport=_fake_server(4, calls))
     vectors = emb.embed(["a", "bbb", "cc"])
     assert [len(c["input"]) for c in calls] == [2, 1] and calls[0]["model"] == "bge-m3"
     expected = np.array([[1, 1, 0, 0], [3, 1, 0, 0], [2, 1, 0, 0]], dtype=np.float32)

@@ -25,8 +25,13 @@ REPO = Path(__file__).resolve().parents[2]
 def test_a_second_process_gets_a_clear_immediate_error(kb: KnowledgeBase, settings: Settings) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "kb.cli.main", "--data-dir", str(settings.data_dir), "kb", "stats"],
-                          env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kb.cli.main", "--data-dir", str(settings.data_dir), "kb", "stats"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 3
     assert f"in use by process {os.getpid()}" in proc.stderr and "Traceback" not in proc.stderr
     assert time.monotonic() - started < 60

@@ -20,11 +20,21 @@ def test_two_clients_share_a_served_store(settings: Settings, examples_dir: Path
     try:
         env = {**os.environ, "PYTHONPATH": str(REPO), "TELERUBRIC_MILVUS_URI": uri}
         base = [sys.executable, "-m", "kb.cli.main", "--data-dir", str(settings.data_dir)]
-        ingest = subprocess.run([*base, "ingest", "expert", str(examples_dir / "expert_rubrics.jsonl")], env=env,
-                                capture_output=True, text=True, timeout=300)
+        ingest = subprocess.run(
+            [*base, "ingest", "expert", str(examples_dir / "expert_rubrics.jsonl")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert ingest.returncode == 0, ingest.stderr
-        search = subprocess.run([*base, "search", "no service since this morning", "--json", "--k", "1",
-                                 "--collection", "queries"], env=env, capture_output=True, text=True, timeout=300)
+        search = subprocess.run(
+            [*base, "search", "no service since this morning", "--json", "--k", "1", "--collection", "queries"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert search.returncode == 0, search.stderr
         assert json.loads(search.stdout)[0]["id"] == "ex-q-service-1"
     finally:

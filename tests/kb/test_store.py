@@ -15,8 +15,9 @@ from kb.tables import Revision, Rubric
 
 def test_paraphrase_of_an_ingested_query_is_found_first(kb: KnowledgeBase, examples_dir: Path) -> None:
     ingest_expert_files(kb, [examples_dir / "expert_rubrics.jsonl"])
-    hits = kb.search("There's no signal on my cell phone since early today, calls don't go through", k=3,
-                     scope=Scope.QUERIES)
+    hits = kb.search(
+        "There's no signal on my cell phone since early today, calls don't go through", k=3, scope=Scope.QUERIES
+    )
     assert hits[0].id == "ex-q-service-1"
     mms = kb.search("my pictures won't go out as messages, but SMS is fine", k=3, scope=Scope.QUERIES)
     assert mms[0].id == "ex-q-mms-1"
@@ -52,16 +53,24 @@ def test_changed_rubric_becomes_a_new_version_with_a_revision(kb: KnowledgeBase,
 
 def test_recurring_rubric_is_one_row_linked_to_many_queries(kb: KnowledgeBase) -> None:
     shared = RubricRecord(text="The agent transfers to a human agent.", kind="tool_call")
-    kb.apply([QueryRecord(text="Phone is broken", rubrics=[shared]),
-              QueryRecord(text="Phone still broken after reset", rubrics=[shared])])
+    kb.apply(
+        [
+            QueryRecord(text="Phone is broken", rubrics=[shared]),
+            QueryRecord(text="Phone still broken after reset", rubrics=[shared]),
+        ]
+    )
     stats = kb.stats()
     assert stats.collections["rubrics"].sql_rows == 1 and stats.links == 2
 
 
 def test_filters_use_typed_fields(kb: KnowledgeBase, examples_dir: Path) -> None:
     ingest_expert_files(kb, [examples_dir / "expert_rubrics.jsonl"])
-    hits = kb.search("customer identity and account", k=20, scope=Scope.RUBRICS,
-                     filters=SearchFilter(statuses=["approved"], kinds=["hard_rule"]))
+    hits = kb.search(
+        "customer identity and account",
+        k=20,
+        scope=Scope.RUBRICS,
+        filters=SearchFilter(statuses=["approved"], kinds=["hard_rule"]),
+    )
     assert hits and all(h.status == "approved" and h.kind == "hard_rule" for h in hits)
     tagged = kb.search("data", k=20, scope=Scope.QUERIES, filters=SearchFilter(tags_any=["roaming"]))
     assert [h.id for h in tagged] == ["ex-q-data-1"]

@@ -11,14 +11,23 @@ from kb.views import RubricView
 from retrieval.prune import prune, prune_reason
 from retrieval.rubric_set import PruneReason
 
-CFG = PruningSettings(warmup_uses=20, min_hit_rate=0.01, max_hit_rate=0.6, min_verdicts=20,
-                      max_met_rate=0.98, min_met_rate=0.02)
+CFG = PruningSettings(
+    warmup_uses=20, min_hit_rate=0.01, max_hit_rate=0.6, min_verdicts=20, max_met_rate=0.98, min_met_rate=0.02
+)
 
 
 def _view(rubric_id: str, *, checked: bool = False) -> RubricView:
     check = ToolCallCheck(name="refuel_data") if checked else None
-    return RubricView(id=rubric_id, text=f"The agent does {rubric_id}.", kind="principle", importance="important",
-                      weight=0.6, status="approved", source="expert", check=check)
+    return RubricView(
+        id=rubric_id,
+        text=f"The agent does {rubric_id}.",
+        kind="principle",
+        importance="important",
+        weight=0.6,
+        status="approved",
+        source="expert",
+        check=check,
+    )
 
 
 def _stats(retrieved: int, events: int, met: int = 0, not_met: int = 0) -> HitStats:
@@ -55,8 +64,10 @@ def test_prune_keeps_order_reports_rates_and_spares_unknown_and_checked_rubrics(
     }
     kept, pruned = prune(items, stats, CFG)
     assert [r.id for r in kept] == ["a", "new", "gate"]
-    assert [(p.rubric_id, p.reason) for p in pruned] == [("common", PruneReason.TOO_COMMON),
-                                                        ("always", PruneReason.ALWAYS_MET)]
+    assert [(p.rubric_id, p.reason) for p in pruned] == [
+        ("common", PruneReason.TOO_COMMON),
+        ("always", PruneReason.ALWAYS_MET),
+    ]
     common = pruned[0]
     assert common.hit_rate == pytest.approx(0.9) and common.retrieved == 90 and common.threshold == 0.6
     assert common.text == "The agent does common."

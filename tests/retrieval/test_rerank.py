@@ -27,8 +27,10 @@ TEXTS = [
 
 def _items(embedder: Embedder) -> tuple[np.ndarray, list[RerankItem]]:
     vectors = embedder.embed([QUESTION, *TEXTS])
-    items = [RerankItem(id=f"i{n}", text=t, vector=v, fused=1 / (61 + n))
-             for n, (t, v) in enumerate(zip(TEXTS, vectors[1:], strict=True))]
+    items = [
+        RerankItem(id=f"i{n}", text=t, vector=v, fused=1 / (61 + n))
+        for n, (t, v) in enumerate(zip(TEXTS, vectors[1:], strict=True))
+    ]
     return vectors[0], items
 
 
@@ -55,8 +57,9 @@ def test_tiny_cross_encoder_orders_by_its_scores(tiny_cross_encoder: Path, embed
     from sentence_transformers import CrossEncoder
 
     q, items = _items(embedder)
-    reranker = load_reranker(load_settings(retrieval={"reranker": "cross-encoder",
-                                                      "reranker_model": str(tiny_cross_encoder)}))
+    reranker = load_reranker(
+        load_settings(retrieval={"reranker": "cross-encoder", "reranker_model": str(tiny_cross_encoder)})
+    )
     assert isinstance(reranker, CrossEncoderReranker) and reranker.name == f"cross-encoder:{tiny_cross_encoder.name}"
     ranking = reranker.rerank(QUESTION, q, items, 3)
     expected = CrossEncoder(str(tiny_cross_encoder), device="cpu").predict([(QUESTION, t) for t in TEXTS])
@@ -91,8 +94,9 @@ def test_llm_reorders_the_shortlist(embedder: Embedder) -> None:
     assert [s for _, s in ranking.order] == sorted((s for _, s in ranking.order), reverse=True)
 
 
-@pytest.mark.parametrize("reply,why", [(TimeoutError(), "timeout"), ('{"order": [7, 8]}', "named no item"),
-                                       ("not json", "parse")])
+@pytest.mark.parametrize(
+    "reply,why", [(TimeoutError(), "timeout"), ('{"order": [7, 8]}', "named no item"), ("not json", "parse")]
+)
 def test_llm_failure_falls_back_to_the_bi_encoder_order(embedder: Embedder, reply: object, why: str) -> None:
     q, items = _items(embedder)
     replies = (reply, reply) if why == "parse" else (reply,)  # a parse failure is re-asked once
@@ -103,8 +107,7 @@ def test_llm_failure_falls_back_to_the_bi_encoder_order(embedder: Embedder, repl
 
 
 def test_llm_reranker_from_settings_uses_the_prompt_file() -> None:
-    reranker = load_reranker(Settings(llm=LLMSettings(base_url="http://127.0.0.1:9/v1"),
-                                      retrieval={"reranker": "llm"}))
+    reranker = load_reranker(Settings(llm=LLMSettings(base_url="http://127.0.0.1:9/v1"), retrieval={"reranker": "llm"}))
     assert isinstance(reranker, LLMReranker) and reranker.prompt_ref == "retrieval.rerank.listwise@1"
 
 

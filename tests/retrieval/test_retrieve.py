@@ -33,8 +33,9 @@ def test_neighbours_carry_linked_rubrics_scores_and_provenance(small_kb: Knowled
 
 
 def test_near_duplicate_query_is_demoted_by_mmr(small_kb: KnowledgeBase) -> None:
-    settings = small_kb.settings.model_copy(update={"retrieval": small_kb.settings.retrieval.model_copy(
-        update={"k_queries": 3})})
+    settings = small_kb.settings.model_copy(
+        update={"retrieval": small_kb.settings.retrieval.model_copy(update={"k_queries": 3})}
+    )
     with Retriever(small_kb, settings=settings, reranker=MMRReranker(1.0), record_hits=False) as r:
         plain = [q.query.id for q in r.retrieve(MMS).queries]
     with Retriever(small_kb, settings=settings, reranker=MMRReranker(0.5), record_hits=False) as r:
@@ -59,8 +60,9 @@ def test_retrieve_many_equals_one_at_a_time_and_takes_per_question_filters(small
     with Retriever(small_kb, record_hits=False) as retriever:
         many = retriever.retrieve_many(questions)
         single = [retriever.retrieve(q) for q in questions]
-        left_out = retriever.retrieve_many(questions, filters=[SearchFilter(exclude_ids=[q]) for q in
-                                                               ("q-mms", "q-roam", "q-bill")])
+        left_out = retriever.retrieve_many(
+            questions, filters=[SearchFilter(exclude_ids=[q]) for q in ("q-mms", "q-roam", "q-bill")]
+        )
         with pytest.raises(ValueError, match="one per question"):
             retriever.retrieve_many(questions, filters=[SearchFilter()])
     assert [m.model_dump() for m in many] == [s.model_dump() for s in single]
@@ -70,8 +72,9 @@ def test_retrieve_many_equals_one_at_a_time_and_takes_per_question_filters(small
 
 
 def test_hit_statistics_are_batched_and_switchable(small_kb: KnowledgeBase) -> None:
-    settings = small_kb.settings.model_copy(update={"retrieval": small_kb.settings.retrieval.model_copy(
-        update={"hits_flush_every": 3})})
+    settings = small_kb.settings.model_copy(
+        update={"retrieval": small_kb.settings.retrieval.model_copy(update={"hits_flush_every": 3})}
+    )
     with Retriever(small_kb, settings=settings) as retriever:
         first = retriever.retrieve(MMS)
         ids = first.all_rubric_ids()

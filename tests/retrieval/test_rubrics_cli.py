@@ -26,16 +26,30 @@ app.command("noop")(lambda: None)  # two commands: typer then expects the comman
 def data_dir(tmp_path: Path, embedder: Embedder) -> Path:
     where = tmp_path / "kb"
     with KnowledgeBase(load_settings(data_dir=where), embedder=embedder) as kb:
-        kb.apply([
-            QueryRecord(id="q-roam", text="My mobile data stopped working while I'm travelling abroad.", rubrics=[
-                RubricRecord(id="r-roam", kind="tool_call", importance="essential",
-                             text="The agent checks that roaming is enabled on the customer's line.",
-                             check=ToolCallCheck(name="enable_roaming")),
-                RubricRecord(id="r-apn", kind="principle", text="The agent checks the APN settings."),
-            ]),
-            RubricRecord(id="r-identity", kind="hard_rule", importance="essential",
-                         text="The agent identifies the customer before changing any account data."),
-        ])
+        kb.apply(
+            [
+                QueryRecord(
+                    id="q-roam",
+                    text="My mobile data stopped working while I'm travelling abroad.",
+                    rubrics=[
+                        RubricRecord(
+                            id="r-roam",
+                            kind="tool_call",
+                            importance="essential",
+                            text="The agent checks that roaming is enabled on the customer's line.",
+                            check=ToolCallCheck(name="enable_roaming"),
+                        ),
+                        RubricRecord(id="r-apn", kind="principle", text="The agent checks the APN settings."),
+                    ],
+                ),
+                RubricRecord(
+                    id="r-identity",
+                    kind="hard_rule",
+                    importance="essential",
+                    text="The agent identifies the customer before changing any account data.",
+                ),
+            ]
+        )
     return where
 
 
@@ -46,8 +60,13 @@ def _fresh_cli_state(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:
-    return {"TELERUBRIC_DATA_DIR": str(data_dir), "TELERUBRIC_SYNTHESIS__DRAFT_ITEMS": "3",
-            "TELERUBRIC_SYNTHESIS__MAX_TOKENS": "400", "TELERUBRIC_RETRIEVAL__RERANKER": "mmr", **extra}
+    return {
+        "TELERUBRIC_DATA_DIR": str(data_dir),
+        "TELERUBRIC_SYNTHESIS__DRAFT_ITEMS": "3",
+        "TELERUBRIC_SYNTHESIS__MAX_TOKENS": "400",
+        "TELERUBRIC_RETRIEVAL__RERANKER": "mmr",
+        **extra,
+    }
 
 
 def test_json_then_cached_or_fallback_then_explained_text(data_dir: Path, smollm2_llm: LLMSettings) -> None:

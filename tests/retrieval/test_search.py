@@ -16,13 +16,22 @@ from tests.retrieval.conftest import QUERIES, STANDALONE
 MMS = "picture messages will not send from my phone"
 
 
-def _search(kb: KnowledgeBase, texts: list[str], collection: Collection, filters: SearchFilter | None = None,
-            limit: int = 10, **cfg: object):
+def _search(
+    kb: KnowledgeBase,
+    texts: list[str],
+    collection: Collection,
+    filters: SearchFilter | None = None,
+    limit: int = 10,
+    **cfg: object,
+):
     search = CandidateSearch(kb, RetrievalSettings(**cfg))
     try:
-        result = search.search(texts, kb.embedder.embed(texts), [CollectionRequest(collection, filters or
-                                                                                   SearchFilter(), limit)],
-                               kb_version=kb.version())
+        result = search.search(
+            texts,
+            kb.embedder.embed(texts),
+            [CollectionRequest(collection, filters or SearchFilter(), limit)],
+            kb_version=kb.version(),
+        )
         return result[collection]
     finally:
         search.close()
@@ -35,8 +44,9 @@ def test_rrf_sums_reciprocal_ranks_from_one() -> None:
 
 @pytest.mark.parametrize("exact_max_rows", [200_000, 0])
 @pytest.mark.parametrize("collection", list(Collection))
-def test_fused_scores_match_milvus_hybrid_rrf(small_kb: KnowledgeBase, collection: Collection,
-                                              exact_max_rows: int) -> None:
+def test_fused_scores_match_milvus_hybrid_rrf(
+    small_kb: KnowledgeBase, collection: Collection, exact_max_rows: int
+) -> None:
     ours = _search(small_kb, [MMS], collection, limit=5, exact_max_rows=exact_max_rows)[0]
     theirs = small_kb.index.hybrid_search(collection, small_kb.embedder.embed([MMS]), [MMS], limit=5)[0]
     assert [c.id for c in ours] == [h.id for h in theirs]
@@ -73,8 +83,10 @@ def test_exact_copy_and_milvus_hnsw_give_the_same_candidates(small_kb: Knowledge
 @pytest.mark.parametrize("exact_max_rows", [200_000, 0])
 def test_typed_filters(small_kb: KnowledgeBase, exact_max_rows: int) -> None:
     def ids(collection: Collection, **f: object) -> set[str]:
-        return {c.id for c in _search(small_kb, [MMS], collection, SearchFilter(**f), limit=50,
-                                      exact_max_rows=exact_max_rows)[0]}
+        return {
+            c.id
+            for c in _search(small_kb, [MMS], collection, SearchFilter(**f), limit=50, exact_max_rows=exact_max_rows)[0]
+        }
 
     standalone = {r.id for r in STANDALONE}
     assert ids(Collection.RUBRICS, standalone_only=True) == standalone
@@ -90,14 +102,17 @@ def test_similarity_floor_applies_to_the_dense_sub_request(small_kb: KnowledgeBa
     loose = _search(small_kb, [MMS], Collection.QUERIES, exact_max_rows=exact_max_rows)[0]
     assert len(loose) == len(QUERIES) and any(c.similarity < 0.3 for c in loose)
     floor = sorted(c.similarity for c in loose)[-2] - 1e-4  # keeps the two MMS queries on the dense side
-    strict = _search(small_kb, [MMS], Collection.QUERIES, min_dense_similarity=floor,
-                     exact_max_rows=exact_max_rows)[0]
+    strict = _search(small_kb, [MMS], Collection.QUERIES, min_dense_similarity=floor, exact_max_rows=exact_max_rows)[0]
     assert all(c.dense_rank is None or c.similarity >= floor for c in strict)
     assert sum(c.dense_rank is not None for c in strict) == 2
     assert all(c.similarity >= floor for c in strict if c.bm25_rank is None)
     # nothing shares a term with this text and nothing is that similar: no candidates at all
-    assert _search(small_kb, ["zzzz qqqq"], Collection.QUERIES, min_dense_similarity=0.95,
-                   exact_max_rows=exact_max_rows)[0] == []
+    assert (
+        _search(small_kb, ["zzzz qqqq"], Collection.QUERIES, min_dense_similarity=0.95, exact_max_rows=exact_max_rows)[
+            0
+        ]
+        == []
+    )
 
 
 def test_many_questions_in_one_call_equal_one_at_a_time(small_kb: KnowledgeBase) -> None:
@@ -112,14 +127,21 @@ def test_many_questions_in_one_call_equal_one_at_a_time(small_kb: KnowledgeBase)
 def test_exact_copy_follows_writes(small_kb: KnowledgeBase) -> None:
     search = CandidateSearch(small_kb, RetrievalSettings())
     try:
+
         def top(text: str) -> str:
             req = [CollectionRequest(Collection.RUBRICS, SearchFilter(standalone_only=True), 3)]
-            return search.search([text], small_kb.embedder.embed([text]), req,
-                                 kb_version=small_kb.version())[Collection.RUBRICS][0][0].id
+            return search.search([text], small_kb.embedder.embed([text]), req, kb_version=small_kb.version())[
+                Collection.RUBRICS
+            ][0][0].id
 
         assert top("eSIM transfer to a new handset") != "s-esim"
-        small_kb.apply([RubricRecord(id="s-esim", text="The agent transfers the eSIM profile to the new handset.",
-                                     kind="principle")])
+        small_kb.apply(
+            [
+                RubricRecord(
+                    id="s-esim", text="The agent transfers the eSIM profile to the new handset.", kind="principle"
+                )
+            ]
+        )
         assert top("eSIM transfer to a new handset") == "s-esim"
     finally:
         search.close()

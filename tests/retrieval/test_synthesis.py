@@ -22,19 +22,36 @@ from retrieval.synthesis import abuild_rubric_set, build_rubric_set, ranked_rubr
 QUESTION = "I ran out of data on line 555-123-2002 and need more right now."
 
 RECORDS = [
-    QueryRecord(id="q-refuel", text="I've used up my data for this month and need more now.", tags=["billing"],
-                rubrics=[
-                    RubricRecord(id="r-refuel-limit", kind="hard_rule", importance="essential",
-                                 text="The agent refuels at most the plan's maximum amount and states the charge."),
-                    RubricRecord(id="r-refuel-call", kind="tool_call", importance="essential",
-                                 text="The agent calls refuel_data for the customer's line after confirmation.",
-                                 check=ToolCallCheck(name="refuel_data", arguments={"gb": 2.0},
-                                                     compare_args=["gb"])),
-                    RubricRecord(id="r-polite", kind="principle", importance="optional",
-                                 text="The agent stays polite and concise."),
-                ]),
-    RubricRecord(id="r-identity", kind="hard_rule", importance="essential", status="approved",
-                 text="The agent identifies the customer before changing any account data."),
+    QueryRecord(
+        id="q-refuel",
+        text="I've used up my data for this month and need more now.",
+        tags=["billing"],
+        rubrics=[
+            RubricRecord(
+                id="r-refuel-limit",
+                kind="hard_rule",
+                importance="essential",
+                text="The agent refuels at most the plan's maximum amount and states the charge.",
+            ),
+            RubricRecord(
+                id="r-refuel-call",
+                kind="tool_call",
+                importance="essential",
+                text="The agent calls refuel_data for the customer's line after confirmation.",
+                check=ToolCallCheck(name="refuel_data", arguments={"gb": 2.0}, compare_args=["gb"]),
+            ),
+            RubricRecord(
+                id="r-polite", kind="principle", importance="optional", text="The agent stays polite and concise."
+            ),
+        ],
+    ),
+    RubricRecord(
+        id="r-identity",
+        kind="hard_rule",
+        importance="essential",
+        status="approved",
+        text="The agent identifies the customer before changing any account data.",
+    ),
 ]
 
 
@@ -56,10 +73,13 @@ def _neighbours(kb: KnowledgeBase) -> Neighbours:
     query = kb.queries(["q-refuel"])["q-refuel"]
     linked = kb.rubrics(query.rubric_ids)
     identity = kb.rubrics(["r-identity"])["r-identity"]
-    return Neighbours(question=QUESTION, reranker="test", kb_version=kb.version(),
-                      queries=[QueryNeighbour(query=query, score=0.9, fused=0.03,
-                                              rubrics=[linked[i] for i in query.rubric_ids])],
-                      rubrics=[RubricNeighbour(rubric=identity, score=0.8, fused=0.02)])
+    return Neighbours(
+        question=QUESTION,
+        reranker="test",
+        kb_version=kb.version(),
+        queries=[QueryNeighbour(query=query, score=0.9, fused=0.03, rubrics=[linked[i] for i in query.rubric_ids])],
+        rubrics=[RubricNeighbour(rubric=identity, score=0.8, fused=0.02)],
+    )
 
 
 def _client(kb: KnowledgeBase, transport: ScriptedTransport) -> LLMClient:
@@ -78,8 +98,16 @@ def test_neighbour_rubrics_are_interleaved_by_rank(refuel_kb: KnowledgeBase) -> 
 
 
 def test_reward_basis_bookkeeping_is_never_offered_to_the_generator(refuel_kb: KnowledgeBase) -> None:
-    refuel_kb.apply([RubricRecord(id="r-basis", kind="hard_rule", text="The reward is ENV_ASSERTION.",
-                                  check=RewardBasisCheck(basis=["ENV_ASSERTION"]))])
+    refuel_kb.apply(
+        [
+            RubricRecord(
+                id="r-basis",
+                kind="hard_rule",
+                text="The reward is ENV_ASSERTION.",
+                check=RewardBasisCheck(basis=["ENV_ASSERTION"]),
+            )
+        ]
+    )
     neighbours = _neighbours(refuel_kb)
     basis = RubricNeighbour(rubric=refuel_kb.rubrics(["r-basis"])["r-basis"], score=0.95, fused=0.03)
     offered = ranked_rubrics(neighbours.model_copy(update={"rubrics": [basis, *neighbours.rubrics]}))
@@ -94,8 +122,11 @@ def test_reply_maps_source_numbers_to_kb_ids_and_carries_the_one_check(refuel_kb
     )
     result, transport = _build(refuel_kb, reply)
     assert not result.fallback and result.error is None and not result.cached
-    assert [i.derived_from for i in result.items] == [("r-identity",), ("r-refuel-call",),
-                                                      ("r-refuel-limit", "r-refuel-call")]
+    assert [i.derived_from for i in result.items] == [
+        ("r-identity",),
+        ("r-refuel-call",),
+        ("r-refuel-limit", "r-refuel-call"),
+    ]
     assert all(i.origin is ItemOrigin.SYNTHESISED and i.id.startswith("s-") for i in result.items)
     assert result.items[1].check == ToolCallCheck(name="refuel_data", arguments={"gb": 2.0}, compare_args=["gb"])
     assert result.items[0].check is None and result.items[2].check is None  # no check / a principle
@@ -111,8 +142,9 @@ def test_reply_maps_source_numbers_to_kb_ids_and_carries_the_one_check(refuel_kb
 
 
 def test_a_check_is_not_carried_to_an_item_unlike_its_checked_source(refuel_kb: KnowledgeBase) -> None:
-    reply = _reply(_item("The agent asks the user to turn off Wi-Fi calling when MMS fails.", "tool_call",
-                         "important", [3]))
+    reply = _reply(
+        _item("The agent asks the user to turn off Wi-Fi calling when MMS fails.", "tool_call", "important", [3])
+    )
     result, _ = _build(refuel_kb, reply)
     assert result.items[0].derived_from == ("r-refuel-call",) and result.items[0].check is None
 
@@ -154,8 +186,12 @@ def test_near_duplicates_merge_into_the_more_important_item_but_pitfalls_stay_ap
 
 def test_the_reply_is_capped_by_coding_rate_and_the_fallback_by_rank(refuel_kb: KnowledgeBase) -> None:
     refuel_kb.settings.synthesis.max_items, refuel_kb.settings.synthesis.draft_items = 2, 4
-    texts = ["The agent checks the customer's data usage first.", "The agent checks the data usage of the line.",
-             "The agent says goodbye politely.", "The agent asks whether airplane mode is on."]
+    texts = [
+        "The agent checks the customer's data usage first.",
+        "The agent checks the data usage of the line.",
+        "The agent says goodbye politely.",
+        "The agent asks whether airplane mode is on.",
+    ]
     result, transport = _build(refuel_kb, _reply(*(_item(t) for t in texts)))
     assert transport.requests[0].json_schema["properties"]["items"]["maxItems"] == 4
     assert "Write at most 4 rubrics" in transport.requests[0].messages[1].content
@@ -168,10 +204,18 @@ def test_the_reply_is_capped_by_coding_rate_and_the_fallback_by_rank(refuel_kb: 
 
 
 def test_validation_merges_then_selects_diverse_items(embedder) -> None:  # noqa: ANN001
-    texts = ["The agent checks the customer's data usage first.", "The agent checks the data usage of the line.",
-             "The agent says goodbye politely.", "The agent asks whether airplane mode is on."]
-    items = [RubricItem(id=f"s-{n}", text=t, kind="principle", importance="important", weight=0.6,
-                        origin=ItemOrigin.SYNTHESISED) for n, t in enumerate(texts)]
+    texts = [
+        "The agent checks the customer's data usage first.",
+        "The agent checks the data usage of the line.",
+        "The agent says goodbye politely.",
+        "The agent asks whether airplane mode is on.",
+    ]
+    items = [
+        RubricItem(
+            id=f"s-{n}", text=t, kind="principle", importance="important", weight=0.6, origin=ItemOrigin.SYNTHESISED
+        )
+        for n, t in enumerate(texts)
+    ]
     cfg = SynthesisSettings(max_items=2, merge_similarity=0.99)
     first = validate_items(items, embedder, cfg, seed=0)
     assert len(first.items) == 2 and first.dropped == 2 and first.merged == 0
@@ -197,24 +241,33 @@ def test_cache_hit_skips_the_generator_until_the_kb_changes(refuel_kb: Knowledge
 
 
 def test_use_is_counted_for_each_source_rubric_also_on_cache_hits(refuel_kb: KnowledgeBase) -> None:
-    reply = _reply(_item("The agent confirms the customer's identity first.", "hard_rule", "essential", [1, 2]),
-                   _item("The agent is brief and polite.", "principle", "optional", [4]))
+    reply = _reply(
+        _item("The agent confirms the customer's identity first.", "hard_rule", "essential", [1, 2]),
+        _item("The agent is brief and polite.", "principle", "optional", [4]),
+    )
     _build(refuel_kb, reply)
     _build(refuel_kb)
     _build(refuel_kb, record_hits=False)
     stats = refuel_kb.hit_stats(["r-identity", "r-refuel-limit", "r-polite", "r-refuel-call"])
-    assert {k: s.used for k, s in stats.items()} == {"r-identity": 2, "r-refuel-limit": 2, "r-polite": 2,
-                                                     "r-refuel-call": 0}
+    assert {k: s.used for k, s in stats.items()} == {
+        "r-identity": 2,
+        "r-refuel-limit": 2,
+        "r-polite": 2,
+        "r-refuel-call": 0,
+    }
 
 
 def test_pruned_rubrics_are_reported_and_never_offered(refuel_kb: KnowledgeBase) -> None:
     refuel_kb.settings.pruning.warmup_uses = 5
-    refuel_kb.record_hits(HitDelta(retrieval_events=10, retrieved={"r-polite": 9, "r-identity": 5},
-                                  met={"r-identity": 1}))
+    refuel_kb.record_hits(
+        HitDelta(retrieval_events=10, retrieved={"r-polite": 9, "r-identity": 5}, met={"r-identity": 1})
+    )
     refuel_kb.settings.pruning.min_verdicts = 1  # r-identity: met by 1 of 1
     result, transport = _build(refuel_kb, _reply(_item("The agent answers the question asked.", sources=[1])))
-    assert {(p.rubric_id, p.reason) for p in result.pruned} == {("r-polite", PruneReason.TOO_COMMON),
-                                                                ("r-identity", PruneReason.ALWAYS_MET)}
+    assert {(p.rubric_id, p.reason) for p in result.pruned} == {
+        ("r-polite", PruneReason.TOO_COMMON),
+        ("r-identity", PruneReason.ALWAYS_MET),
+    }
     assert result.offered == ("r-refuel-limit", "r-refuel-call")
     assert "stays polite" not in transport.requests[0].messages[1].content
     assert result.items[0].derived_from == ("r-refuel-limit",)
@@ -233,22 +286,38 @@ def test_real_smollm2_follows_the_draft_schema(refuel_kb: KnowledgeBase, smollm2
     result = asyncio.run(run())
     assert result.generator == smollm2_llm.model and result.items
     if result.fallback:  # SmolLM2 is tiny; a reported fallback is fine, but the LLM path must have run
-        assert result.error is not None and result.error.kind in {SynthesisErrorKind.PARSE,
-                                                                  SynthesisErrorKind.TRUNCATED,
-                                                                  SynthesisErrorKind.EMPTY}
+        assert result.error is not None and result.error.kind in {
+            SynthesisErrorKind.PARSE,
+            SynthesisErrorKind.TRUNCATED,
+            SynthesisErrorKind.EMPTY,
+        }
     else:
         assert result.usage is not None and result.usage.output_tokens > 0
         assert all(set(i.derived_from) <= set(result.offered) for i in result.items)
 
 
 def test_the_cache_key_names_every_input_that_shapes_the_set() -> None:
-    base = {"kb_version": 3, "model": "m", "prompt": "retrieval.synthesis@2", "settings": SynthesisSettings(),
-            "offered": ["a", "b"], "embedder": "e", "seed": 0}
+    base = {
+        "kb_version": 3,
+        "model": "m",
+        "prompt": "retrieval.synthesis@2",
+        "settings": SynthesisSettings(),
+        "offered": ["a", "b"],
+        "embedder": "e",
+        "seed": 0,
+    }
     key = rubric_set_key("Why can't I send MMS?", **base)
     assert rubric_set_key("  why can't I send  mms? ", **base) == key  # normalised question
     assert rubric_set_key("Why can't I send MMS?", **{**base, "settings": SynthesisSettings(cache=False)}) == key
-    for change in ({"kb_version": 4}, {"model": "n"}, {"prompt": "retrieval.synthesis@3"}, {"offered": ["b", "a"]},
-                   {"settings": SynthesisSettings(max_items=3)}, {"embedder": "f"}, {"seed": 1}):
+    for change in (
+        {"kb_version": 4},
+        {"model": "n"},
+        {"prompt": "retrieval.synthesis@3"},
+        {"offered": ["b", "a"]},
+        {"settings": SynthesisSettings(max_items=3)},
+        {"embedder": "f"},
+        {"seed": 1},
+    ):
         assert rubric_set_key("Why can't I send MMS?", **{**base, **change}) != key, change
 
 
@@ -262,7 +331,16 @@ class _ZeroEmbedder:
 
 
 def test_validation_raises_on_zero_vectors_instead_of_merging_everything() -> None:
-    items = [RubricItem(id=f"s-{n}", text=f"The agent does thing {n}.", kind="principle", importance="important",
-                        weight=0.6, origin=ItemOrigin.SYNTHESISED) for n in range(2)]
+    items = [
+        RubricItem(
+            id=f"s-{n}",
+            text=f"The agent does thing {n}.",
+            kind="principle",
+            importance="important",
+            weight=0.6,
+            origin=ItemOrigin.SYNTHESISED,
+        )
+        for n in range(2)
+    ]
     with pytest.raises(ValueError, match="zero"):
         validate_items(items, _ZeroEmbedder(), SynthesisSettings(), seed=0)
