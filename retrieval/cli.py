@@ -71,7 +71,7 @@ def render(output: RubricsOutput, *, explain: bool = False) -> str:
         if item.check is not None:
             extra += f"   check: {item.check.type}" + (f" {item.check.name}" if hasattr(item.check, "name") else "")
         lines.append(f"      {extra}")
-    how = "from cache" if rs.cached else f"{rs.generator} ({rs.prompt})"
+    how = f"{rs.generator} ({rs.prompt}), from cache" if rs.cached else f"{rs.generator} ({rs.prompt})"
     tokens = f", {rs.usage.input_tokens}+{rs.usage.output_tokens} tokens" if rs.usage else ""
     lines.append(
         f"-- {len(rs.items)} items by {how}{tokens}, KB v{rs.kb_version}, {output.seconds:.1f} s; "
