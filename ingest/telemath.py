@@ -3,13 +3,13 @@ one query per problem with a numeric-answer hard rule and a shared principle on 
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ingest.expert.readers import read_jsonl
 from ingest.job import Located, write_records
 from ingest.selection import select_items, slug
 from ingest.summary import IngestSummary
@@ -78,30 +78,7 @@ def read_rows(path: Path, problems: list[InputProblem]) -> list[tuple[int, Any]]
     if suffix not in (".jsonl", ".json"):
         problems.append(InputProblem(str(path), None, None, "unknown format; expected .jsonl or .parquet"))
         return []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        problems.append(InputProblem(str(path), None, None, f"cannot read file: {exc.strerror}"))
-        return []
-    except UnicodeDecodeError:
-        problems.append(InputProblem(str(path), None, None, "not UTF-8; save the file as UTF-8"))
-        return []
-    out: list[tuple[int, Any]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            out.append((number, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            problems.append(
-                InputProblem(
-                    str(path),
-                    number,
-                    None,
-                    f"invalid JSON at column {exc.colno}: {exc.msg}; expected one object a line",
-                )
-            )
-    return out
+    return [(entry.line, entry.data) for entry in read_jsonl(path, problems)]
 
 
 def _format_value(value: float) -> str:
