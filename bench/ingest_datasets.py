@@ -28,7 +28,7 @@ from ingest.tau2 import ingest_tau2  # noqa: E402
 from ingest.telemath import ingest_telemath  # noqa: E402
 from ingest.teleqna import ingest_teleqna, query_id  # noqa: E402
 from kb.index_sync import BATCH  # noqa: E402
-from kb.search import Scope, SearchFilter  # noqa: E402
+from kb.search.filters import Scope, SearchFilter  # noqa: E402
 from kb.settings import load_settings  # noqa: E402
 from kb.store import KnowledgeBase  # noqa: E402
 from kb.tables import Query, Rubric  # noqa: E402

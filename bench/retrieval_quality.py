@@ -2,7 +2,7 @@
 
 For each task of a split (default `test`), with that task's query excluded (`SearchFilter.exclude_ids`, no
 re-ingestion), the share of its gold tool-call and env-assertion rubrics found among the rubrics linked to its
-top-k retrieved query neighbours. Hit statistics are not recorded.
+top-k retrieved query neighbours. Usage statistics are not recorded.
 
     python -m bench.retrieval_quality [--data-dir KB] [--tau2 DIR] [--split test] [--out PATH]
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.report import write_report
 from ingest.tau2 import ingest_tau2, query_id
-from kb.search import SearchFilter
+from kb.search.filters import SearchFilter
 from kb.settings import load_settings
 from kb.store import KnowledgeBase
 from kb.views import RubricView
@@ -41,7 +41,7 @@ def evaluate(kb: KnowledgeBase, task_ids: list[str], *, k: int, mmr_lambda: floa
         raise SystemExit(f"{len(missing)} tasks of the split are not in the KB (e.g. {missing[0]}); ingest τ² first")
     rubrics = kb.rubrics([r for q in queries.values() for r in q.rubric_ids])
     qids = [query_id(t) for t in task_ids]
-    with Retriever(kb, settings=settings, reranker=MMRReranker(mmr_lambda), record_hits=False) as retriever:
+    with Retriever(kb, settings=settings, reranker=MMRReranker(mmr_lambda), record_usage=False) as retriever:
         started = time.perf_counter()
         results = retriever.retrieve_many(
             [queries[q].text for q in qids], filters=[SearchFilter(exclude_ids=[q]) for q in qids]

@@ -22,10 +22,10 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from bench.report import write_report
-from kb.search import Scope
+from kb.search.filters import Scope
 from kb.settings import load_settings
 from kb.store import KnowledgeBase
-from kb.tables import Query, QueryRubricLink, Rubric, RubricStats
+from kb.tables import Query, QueryRubricLink, Rubric, UsageCounters
 from kb.vectors import Collection, IndexRow
 from retrieval import Retriever
 
@@ -124,7 +124,7 @@ def build(kb: KnowledgeBase, n_rubrics: int, seed: int) -> dict[Collection, np.n
     ]
     with Session(kb.engine) as session:
         session.execute(insert(Rubric), rubric_rows)
-        session.execute(insert(RubricStats), [{"rubric_id": r["id"]} for r in rubric_rows])
+        session.execute(insert(UsageCounters), [{"rubric_id": r["id"]} for r in rubric_rows])
         session.execute(insert(Query), query_rows)
         session.execute(insert(QueryRubricLink), links)
         session.commit()
@@ -177,7 +177,7 @@ def brute_force(matrices: list[np.ndarray], vector: np.ndarray, k: int) -> list[
 def run_size(n: int, repeats: int, seed: int) -> tuple[list[dict[str, object]], dict[str, float]]:
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(data_dir=Path(tmp) / "kb", retrieval={"record_hits": False})
+        settings = load_settings(data_dir=Path(tmp) / "kb", retrieval={"record_usage": False})
         with KnowledgeBase(settings) as kb:
             started = time.perf_counter()
             vectors = build(kb, n, seed)

@@ -8,9 +8,7 @@ from collections.abc import Sequence
 
 from ingest.summary import IngestSummary
 from ingest.validation import check_duplicate_ids
-from kb.errors import InputProblem, InputRejected
-from kb.records import QueryRecord, RubricRecord
-from kb.store import KnowledgeBase
+from kb import InputProblem, InputRejected, KnowledgeBase, QueryRecord, RubricRecord
 
 logger = logging.getLogger(__name__)
 

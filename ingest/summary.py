@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from kb.errors import InputProblem
-from kb.writer import ApplyReport
+from kb import ApplyReport, InputProblem
 
 
 class EntityCounts(BaseModel):

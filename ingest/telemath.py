@@ -14,9 +14,11 @@ from ingest.job import Located, write_records
 from ingest.selection import select_items, slug
 from ingest.summary import IngestSummary
 from ingest.validation import validate_entry
-from kb.errors import EnvironmentProblem, InputProblem
-from kb.records import (
+from kb import (
+    EnvironmentProblem,
     Importance,
+    InputProblem,
+    KnowledgeBase,
     NumericCheck,
     Provenance,
     QueryRecord,
@@ -26,7 +28,6 @@ from kb.records import (
     derived_id,
     normalise_text,
 )
-from kb.store import KnowledgeBase
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from ingest.job import Located, write_records
 from ingest.selection import select_items, slug
 from ingest.summary import IngestSummary
-from kb.errors import InputProblem
-from kb.records import (
+from kb import (
     ChoiceCheck,
     Importance,
+    InputProblem,
+    KnowledgeBase,
     Provenance,
     QueryRecord,
     RubricKind,
@@ -27,7 +28,6 @@ from kb.records import (
     derived_id,
     normalise_text,
 )
-from kb.store import KnowledgeBase
 
 logger = logging.getLogger(__name__)
 

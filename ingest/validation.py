@@ -7,8 +7,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from kb.errors import InputProblem
-from kb.records import QueryRecord, RubricRecord
+from kb import InputProblem, QueryRecord, RubricRecord
 
 M = TypeVar("M", bound=BaseModel)
 

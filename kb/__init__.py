@@ -1,8 +1,48 @@
-"""The rubric knowledge base: settings, SQL tables, the two Milvus collections, embedders and the store API."""
+"""The rubric knowledge base: settings, SQL tables, the two Milvus collections, the one search engine, usage
+counters, and every model client the project uses (embedders, the OpenAI-compatible LLM client).
 
-from kb.errors import EnvironmentProblem, InputProblem, InputRejected, TelerubricError
-from kb.hits import HitDelta, HitStats
+This is the package's public surface: other packages import from `kb`, never from its modules.
+"""
+
+from kb.embedders import Embedder, load_embedder
+from kb.errors import (
+    EnvironmentProblem,
+    InputProblem,
+    InputRejected,
+    ModelFileError,
+    TelerubricError,
+)
+from kb.llm import (
+    ChatMessage,
+    ChatRequest,
+    ChatResponse,
+    EmbeddedServer,
+    EndpointStatus,
+    LLMClient,
+    LLMError,
+    LLMErrorKind,
+    LLMReply,
+    LLMSetupError,
+    ModelFile,
+    PromptSpec,
+    ScriptedTransport,
+    TokenUsage,
+    Transport,
+    aping,
+    aprobe_endpoint,
+    load_prompt,
+    neutralise,
+    resolve_model_file,
+    server_for,
+    smollm2_endpoint,
+    sum_usage,
+)
+from kb.progress import BarProgress, NoProgress, Progress
 from kb.records import (
+    DEFAULT_WEIGHTS,
+    ID_PATTERN,
+    MAX_QUERY_TEXT,
+    MAX_RUBRIC_TEXT,
     ChoiceCheck,
     EnvAssertionCheck,
     Importance,
@@ -15,37 +55,99 @@ from kb.records import (
     RubricRecord,
     RubricStatus,
     ToolCallCheck,
+    content_hash,
+    derived_id,
+    normalise_text,
 )
-from kb.search import Scope, SearchFilter, SearchHit
-from kb.settings import Settings, load_settings
+from kb.search import Candidate, CollectionRequest, Scope, SearchEngine, SearchFilter, SearchHit
+from kb.serve import StoreServer
+from kb.settings import (
+    EmbedderSettings,
+    LLMSettings,
+    PruningSettings,
+    RetrievalSettings,
+    Settings,
+    SynthesisSettings,
+    load_settings,
+)
 from kb.store import KnowledgeBase
+from kb.usage import RubricUsage, UsageDelta
+from kb.vectors import Collection
 from kb.views import QueryView, RubricView
+from kb.writer import ApplyReport
 
 __all__ = [
+    "DEFAULT_WEIGHTS",
+    "ID_PATTERN",
+    "MAX_QUERY_TEXT",
+    "MAX_RUBRIC_TEXT",
+    "ApplyReport",
+    "BarProgress",
+    "Candidate",
+    "ChatMessage",
+    "ChatRequest",
+    "ChatResponse",
     "ChoiceCheck",
-    "HitDelta",
-    "HitStats",
-    "QueryView",
-    "RubricView",
+    "Collection",
+    "CollectionRequest",
+    "EmbeddedServer",
+    "Embedder",
+    "EmbedderSettings",
+    "EndpointStatus",
     "EnvAssertionCheck",
     "EnvironmentProblem",
     "Importance",
     "InputProblem",
     "InputRejected",
     "KnowledgeBase",
+    "LLMClient",
+    "LLMError",
+    "LLMErrorKind",
+    "LLMReply",
+    "LLMSettings",
+    "LLMSetupError",
     "MachineCheck",
+    "ModelFile",
+    "ModelFileError",
+    "NoProgress",
     "NumericCheck",
+    "Progress",
+    "PromptSpec",
     "Provenance",
+    "PruningSettings",
     "QueryRecord",
+    "QueryView",
+    "RetrievalSettings",
     "RewardBasisCheck",
     "RubricKind",
     "RubricRecord",
     "RubricStatus",
+    "RubricUsage",
+    "RubricView",
+    "ScriptedTransport",
     "Scope",
+    "SearchEngine",
     "SearchFilter",
     "SearchHit",
     "Settings",
+    "StoreServer",
+    "SynthesisSettings",
     "TelerubricError",
+    "TokenUsage",
     "ToolCallCheck",
+    "Transport",
+    "UsageDelta",
+    "aping",
+    "aprobe_endpoint",
+    "content_hash",
+    "derived_id",
+    "load_embedder",
+    "load_prompt",
     "load_settings",
+    "neutralise",
+    "normalise_text",
+    "resolve_model_file",
+    "server_for",
+    "smollm2_endpoint",
+    "sum_usage",
 ]

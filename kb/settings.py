@@ -98,8 +98,10 @@ class RetrievalSettings(BaseModel):
     standalone_only: bool = Field(
         True, description="Rubric search keeps standalone rubrics; dataset rubrics are reached through their queries."
     )
-    record_hits: bool = Field(True, description="Count retrieved rubric ids in the hit statistics (off for benches).")
-    hits_flush_every: int = Field(32, ge=1, description="Retrieval calls whose hit counts are written in one batch.")
+    record_usage: bool = Field(
+        True, description="Count retrieved rubric ids in the usage statistics (off for benches)."
+    )
+    usage_flush_every: int = Field(32, ge=1, description="Retrieval calls whose usage counts are written in one batch.")
     exact_max_rows: int = Field(
         200_000,
         ge=0,
@@ -113,10 +115,10 @@ class RetrievalSettings(BaseModel):
 
 class PruningSettings(BaseModel):
     warmup_uses: int = Field(20, ge=0, description="No pruning of a rubric before it was retrieved this many times.")
-    min_hit_rate: float = Field(
+    min_retrieval_rate: float = Field(
         0.01, ge=0.0, le=1.0, description="Below this share of retrievals a rubric is too rare."
     )
-    max_hit_rate: float = Field(
+    max_retrieval_rate: float = Field(
         0.6, ge=0.0, le=1.0, description="Above this share of retrievals a rubric is too common."
     )
     min_verdicts: int = Field(20, ge=0, description="Verdicts needed before the met-rate rule applies.")

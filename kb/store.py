@@ -10,15 +10,15 @@ from sqlmodel import Session
 
 from kb.cache import cache_get, cache_put
 from kb.embedders import Embedder, load_embedder
-from kb.hits import HitDelta, HitStats, add_hits, hit_stats
 from kb.index_sync import DoctorReport, IndexSync, diagnose, repair
 from kb.lock import ProcessLock
 from kb.progress import NoProgress, Progress
 from kb.records import QueryRecord, RubricRecord
-from kb.search import Scope, SearchFilter, SearchHit, hydrate
+from kb.search import CollectionRequest, Scope, SearchEngine, SearchFilter, SearchHit, hydrate
 from kb.settings import Settings
 from kb.sql import kb_version, open_engine
 from kb.stats import KBStats, collect_stats
+from kb.usage import RubricUsage, UsageDelta, add_usage, usage_of
 from kb.vectors import Collection, VectorIndex
 from kb.views import QueryView, RubricView, queries_by_ids, rubrics_by_ids
 from kb.writer import ApplyReport, apply_records
@@ -34,6 +34,7 @@ class KnowledgeBase:
         self._embedder = embedder
         self._progress = progress or NoProgress()
         self._lock: ProcessLock | None = None
+        self._search_engine: SearchEngine | None = None
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if settings.embedded_milvus:
             self._lock = ProcessLock(settings.data_dir / "kb.lock")
@@ -60,7 +61,17 @@ class KnowledgeBase:
     def sync(self) -> IndexSync:
         return IndexSync(self.engine, self.index, self.embedder, self._progress)
 
+    @property
+    def search_engine(self) -> SearchEngine:
+        """The one search engine over this KB (exact in-process copies stay warm between calls)."""
+        if self._search_engine is None:
+            self._search_engine = SearchEngine(self.index, self.sync.check_embedder, self.settings.retrieval)
+        return self._search_engine
+
     def close(self) -> None:
+        if self._search_engine is not None:
+            self._search_engine.close()
+            self._search_engine = None
         index = getattr(self, "index", None)
         if index is not None:
             index.close()
@@ -116,32 +127,27 @@ class KnowledgeBase:
     def search(
         self, text: str, *, k: int = 10, scope: Scope = Scope.BOTH, filters: SearchFilter | None = None
     ) -> list[SearchHit]:
-        """Hybrid dense + BM25 search fused by RRF; `both` merges the two collections by RRF score."""
+        """Dense + BM25 search fused by RRF (the engine `retrieve()` uses, in fused order, without reranking).
+
+        Filters get the retrieval defaults (`SearchFilter.with_defaults`); `both` merges the collections by score.
+        """
         return self.search_many([text], k=k, scope=scope, filters=filters)[0]
 
     def search_many(
         self, texts: Sequence[str], *, k: int = 10, scope: Scope = Scope.BOTH, filters: SearchFilter | None = None
     ) -> list[list[SearchHit]]:
-        """`search` for many texts in one embedding pass and one request per collection."""
-        filters = filters or SearchFilter()
-        sync = self.sync
+        """`search` for many texts in one embedding pass and one sub-request per collection."""
+        if not texts:
+            return []
+        effective = (filters or SearchFilter()).with_defaults(self.settings.retrieval)
         vectors = self.embedder.embed(list(texts))
+        requests = [CollectionRequest(c, effective, k) for c in scope.collections()]
+        found = self.search_engine.search(list(texts), vectors, requests, kb_version=self.version())
         merged: list[list[SearchHit]] = [[] for _ in texts]
-        for collection in scope.collections():
-            sync.check_embedder(collection)
-            if not self.index.exists(collection):
-                continue
-            results = self.index.hybrid_search(
-                collection,
-                vectors,
-                texts,
-                limit=k,
-                filter_expr=filters.expression(collection),
-                rrf_k=self.settings.retrieval.rrf_k,
-            )
-            for i, hits in enumerate(results):
-                merged[i].extend(hydrate(self.engine, collection, hits))
-        return [sorted(hits, key=lambda h: -h.score)[:k] for hits in merged]
+        for collection, per_text in found.items():
+            for i, candidates in enumerate(per_text):
+                merged[i].extend(hydrate(self.engine, collection, candidates))
+        return [sorted(hits, key=lambda h: (-h.score, h.id))[:k] for hits in merged]
 
     def rubrics(self, ids: Sequence[str]) -> dict[str, RubricView]:
         """Rubrics by id (missing ids are absent from the result)."""
@@ -151,13 +157,13 @@ class KnowledgeBase:
         """Queries by id, each with its linked rubric ids in order."""
         return queries_by_ids(self.engine, ids)
 
-    # hit statistics and cache ---------------------------------------------------------------------------------
-    def record_hits(self, delta: HitDelta) -> None:
+    # usage statistics and cache ---------------------------------------------------------------------------------
+    def record_usage(self, delta: UsageDelta) -> None:
         """Add retrieval / use / verdict counts in one batched write."""
-        add_hits(self.engine, delta)
+        add_usage(self.engine, delta)
 
-    def hit_stats(self, ids: Sequence[str]) -> Mapping[str, HitStats]:
-        return hit_stats(self.engine, ids)
+    def usage_of(self, ids: Sequence[str]) -> Mapping[str, RubricUsage]:
+        return usage_of(self.engine, ids)
 
     def cache_get(self, key: str) -> str | None:
         return cache_get(self.engine, key)

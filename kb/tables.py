@@ -84,8 +84,10 @@ class Revision(SQLModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
-class RubricStats(SQLModel, table=True):
-    """Hit statistics per rubric: what pruning and the UI read."""
+class UsageCounters(SQLModel, table=True):
+    """Usage counters per rubric (retrieved, used, verdicts): what pruning and the UI read."""
+
+    __tablename__ = "rubricstats"  # the table's name since schema 1
 
     rubric_id: str = Field(primary_key=True, foreign_key="rubric.id", max_length=200)
     retrieved: int = 0

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from kb.records import QueryRecord, RubricRecord, content_hash
 from kb.sql import bump_kb_version
-from kb.tables import Query, QueryRubricLink, Revision, Rubric, RubricStats, utcnow
+from kb.tables import Query, QueryRubricLink, Revision, Rubric, UsageCounters, utcnow
 
 
 @dataclass
@@ -128,7 +128,7 @@ def apply_records(session: Session, records: Sequence[QueryRecord | RubricRecord
         revisions.append(_revision("rubric", rid, old.version, "update", actor, now, before, _rubric_snapshot(old)))
     if new_rubrics:
         session.execute(insert(Rubric), new_rubrics)
-        session.execute(insert(RubricStats), [{"rubric_id": r["id"], "updated_at": now} for r in new_rubrics])
+        session.execute(insert(UsageCounters), [{"rubric_id": r["id"], "updated_at": now} for r in new_rubrics])
     session.flush()
 
     queries = [r for r in records if isinstance(r, QueryRecord)]

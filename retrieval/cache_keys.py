@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kb.records import content_hash, normalise_text
-from kb.settings import SynthesisSettings
+from kb import SynthesisSettings, content_hash, normalise_text
 
 RUBRIC_SET_NAMESPACE = "rubric_set"
 KEY_FORMAT = 1

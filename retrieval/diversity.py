@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel, Field
 
-from kb.embedders import Embedder
+from kb import Embedder
 
 TIE_RTOL = 1e-9
 

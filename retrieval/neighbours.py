@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from kb.views import QueryView, RubricView
+from kb import QueryView, RubricView
 
 
 class QueryNeighbour(BaseModel, frozen=True):

@@ -11,24 +11,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
-from kb.hits import HitStats
-from kb.settings import PruningSettings
-from kb.views import RubricView
+from kb import PruningSettings, RubricUsage, RubricView
 from retrieval.rubric_set import PrunedRubric, PruneReason
 
 logger = logging.getLogger(__name__)
 
 
-def prune_reason(stats: HitStats, settings: PruningSettings) -> tuple[PruneReason, float] | None:
+def prune_reason(stats: RubricUsage, settings: PruningSettings) -> tuple[PruneReason, float] | None:
     """The first rule `stats` breaks, with the threshold it crossed; None = keep."""
     if stats.retrieved < settings.warmup_uses:
         return None
-    hit_rate = stats.hit_rate
-    if hit_rate is not None:
-        if hit_rate < settings.min_hit_rate:
-            return PruneReason.TOO_RARE, settings.min_hit_rate
-        if hit_rate > settings.max_hit_rate:
-            return PruneReason.TOO_COMMON, settings.max_hit_rate
+    retrieval_rate = stats.retrieval_rate
+    if retrieval_rate is not None:
+        if retrieval_rate < settings.min_retrieval_rate:
+            return PruneReason.TOO_RARE, settings.min_retrieval_rate
+        if retrieval_rate > settings.max_retrieval_rate:
+            return PruneReason.TOO_COMMON, settings.max_retrieval_rate
     met_rate = stats.met_rate
     if met_rate is not None and stats.verdicts >= settings.min_verdicts:
         if met_rate > settings.max_met_rate:
@@ -39,7 +37,7 @@ def prune_reason(stats: HitStats, settings: PruningSettings) -> tuple[PruneReaso
 
 
 def prune(
-    items: Sequence[RubricView], stats: Mapping[str, HitStats], settings: PruningSettings
+    items: Sequence[RubricView], stats: Mapping[str, RubricUsage], settings: PruningSettings
 ) -> tuple[list[RubricView], list[PrunedRubric]]:
     """Split `items` into kept (order preserved) and pruned, with the reason and rates of each pruned one."""
     kept: list[RubricView] = []
@@ -60,7 +58,7 @@ def prune(
                 text=rubric.text,
                 reason=reason,
                 threshold=threshold,
-                hit_rate=row.hit_rate,
+                retrieval_rate=row.retrieval_rate,
                 met_rate=row.met_rate,
                 retrieved=row.retrieved,
                 verdicts=row.verdicts,

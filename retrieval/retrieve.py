@@ -1,9 +1,9 @@
-"""`Retriever`: question(s) → `Neighbours` (similar queries with their rubrics, standalone rubrics), with hit counts.
+"""`Retriever`: question(s) → `Neighbours` (similar queries with their rubrics, standalone rubrics), with usage counts.
 
-Per batch: one embedding pass, one dense and one BM25 sub-request per collection (see `retrieval.search`), one SQL
+Per batch: one embedding pass, one dense and one BM25 sub-request per collection (see `kb.search.engine`), one SQL
 read for all the rows, then the reranker per question and collection. Retrieved rubric ids are counted into
-the hit statistics in batches (`hits_flush_every` calls, and at `flush_hits` / `close`); off with
-`record_hits=False` (benches, leave-out evaluation).
+the usage statistics in batches (`usage_flush_every` calls, and at `flush_usage` / `close`); off with
+`record_usage=False` (benches, leave-out evaluation).
 """
 
 from __future__ import annotations
@@ -16,15 +16,21 @@ from types import TracebackType
 
 import numpy as np
 
-from kb.hits import HitDelta
-from kb.search import SearchFilter
-from kb.settings import Settings
-from kb.store import KnowledgeBase
-from kb.vectors import Collection
-from kb.views import QueryView, RubricView
+from kb import (
+    Candidate,
+    Collection,
+    CollectionRequest,
+    KnowledgeBase,
+    QueryView,
+    RubricView,
+    Scope,
+    SearchFilter,
+    SearchHit,
+    Settings,
+    UsageDelta,
+)
 from retrieval.neighbours import Neighbours, QueryNeighbour, RubricNeighbour
 from retrieval.rerankers import Ranking, Reranker, RerankItem, load_reranker
-from retrieval.search import Candidate, CandidateSearch, CollectionRequest
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +50,7 @@ class Retriever:
         kb: the open knowledge base.
         settings: defaults to `kb.settings`; `settings.retrieval` drives k, candidates, filters and the reranker.
         reranker: overrides the configured one (tests, benches).
-        record_hits: overrides `retrieval.record_hits`.
+        record_usage: overrides `retrieval.record_usage`.
     """
 
     def __init__(
@@ -53,14 +59,13 @@ class Retriever:
         *,
         settings: Settings | None = None,
         reranker: Reranker | None = None,
-        record_hits: bool | None = None,
+        record_usage: bool | None = None,
     ) -> None:
         self._kb = kb
         self._settings = settings or kb.settings
         self._cfg = self._settings.retrieval
         self._reranker = reranker or load_reranker(self._settings)
-        self._record = self._cfg.record_hits if record_hits is None else record_hits
-        self._search = CandidateSearch(kb, self._cfg)
+        self._record = self._cfg.record_usage if record_usage is None else record_usage
         self._hits: Counter[str] = Counter()
         self._events = 0
 
@@ -71,17 +76,53 @@ class Retriever:
     def filters(self, given: SearchFilter | None = None) -> SearchFilter:
         """`given` with the retrieval defaults: statuses `retrieval.statuses` when it names none, and
         `standalone_only` when `retrieval.standalone_only` is on."""
-        given = given or SearchFilter()
-        return given.model_copy(
-            update={
-                "statuses": given.statuses or list(self._cfg.statuses),
-                "standalone_only": given.standalone_only or self._cfg.standalone_only,
-            }
-        )
+        return (given or SearchFilter()).with_defaults(self._cfg)
 
     def retrieve(self, question: str, *, filters: SearchFilter | None = None) -> Neighbours:
         """Neighbours of one question."""
         return self.retrieve_many([question], filters=filters)[0]
+
+    def search(self, text: str, *, scope: Scope = Scope.BOTH, filters: SearchFilter | None = None) -> list[SearchHit]:
+        """The neighbours `retrieve` finds for `text`, as flat hits in reranked order (`telerubric search`).
+
+        Queries first (at most `k_queries`), then standalone rubrics (at most `k_rubrics`), each with its reranker
+        score, cosine similarity and dense / BM25 ranks; `scope` keeps one collection.
+        """
+        neighbours = self.retrieve(text, filters=filters)
+        hits: list[SearchHit] = []
+        if scope is not Scope.RUBRICS:
+            hits += [
+                SearchHit(
+                    collection=Scope.QUERIES,
+                    id=q.query.id,
+                    score=q.score,
+                    text=q.query.text,
+                    tags=q.query.tags,
+                    source=q.query.source,
+                    similarity=q.similarity,
+                    dense_rank=q.dense_rank,
+                    bm25_rank=q.bm25_rank,
+                )
+                for q in neighbours.queries
+            ]
+        if scope is not Scope.QUERIES:
+            hits += [
+                SearchHit(
+                    collection=Scope.RUBRICS,
+                    id=r.rubric.id,
+                    score=r.score,
+                    text=r.rubric.text,
+                    tags=r.rubric.tags,
+                    source=r.rubric.source,
+                    kind=r.rubric.kind,
+                    status=r.rubric.status,
+                    similarity=r.similarity,
+                    dense_rank=r.dense_rank,
+                    bm25_rank=r.bm25_rank,
+                )
+                for r in neighbours.rubrics
+            ]
+        return hits
 
     def retrieve_many(
         self, questions: Sequence[str], *, filters: SearchFilter | Sequence[SearchFilter] | None = None
@@ -108,7 +149,7 @@ class Retriever:
         for members in groups.values():
             shared = effective[members[0]]
             requests = [CollectionRequest(c, shared, self._cfg.candidates) for c in Collection]
-            result = self._search.search(
+            result = self._kb.search_engine.search(
                 [questions[i] for i in members], vectors[members], requests, kb_version=kb_version
             )
             for collection, lists in result.items():
@@ -220,29 +261,28 @@ class Retriever:
             rerank_fallback="; ".join(fallbacks) or None,
         )
 
-    # hit statistics -----------------------------------------------------------------------------------------------
+    # usage statistics -----------------------------------------------------------------------------------------------
     def _count(self, results: Sequence[Neighbours]) -> None:
         if not self._record:
             return
         for neighbours in results:
             self._hits.update(neighbours.all_rubric_ids())
             self._events += 1
-        if self._events >= self._cfg.hits_flush_every:
-            self.flush_hits()
+        if self._events >= self._cfg.usage_flush_every:
+            self.flush_usage()
 
-    def flush_hits(self) -> None:
-        """Write the hit counts accumulated so far (one transaction)."""
+    def flush_usage(self) -> None:
+        """Write the usage counts accumulated so far (one transaction)."""
         if not self._events:
             return
-        delta = HitDelta(retrieval_events=self._events, retrieved=dict(self._hits))
+        delta = UsageDelta(retrieval_events=self._events, retrieved=dict(self._hits))
         self._hits, self._events = Counter(), 0
-        self._kb.record_hits(delta)
+        self._kb.record_usage(delta)
         logger.debug("recorded hits of %d retrievals (%d rubrics)", delta.retrieval_events, len(delta.retrieved))
 
     def close(self) -> None:
-        """Flush pending hit counts and stop the search threads (the KB stays open)."""
-        self.flush_hits()
-        self._search.close()
+        """Flush pending usage counts (the KB and its search engine stay open)."""
+        self.flush_usage()
 
     def __enter__(self) -> Retriever:
         return self

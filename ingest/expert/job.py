@@ -12,9 +12,7 @@ from ingest.expert.schema import QueryEntry, RubricEntry
 from ingest.job import Located, write_records
 from ingest.summary import IngestSummary
 from ingest.validation import field_path, validate_entry
-from kb.errors import InputProblem
-from kb.records import RubricStatus
-from kb.store import KnowledgeBase
+from kb import InputProblem, KnowledgeBase, RubricStatus
 
 
 def load_expert_files(

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from kb.errors import InputProblem
+from kb import InputProblem
 
 CSV_COLUMNS = (
     "query_id",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kb.records import (
+from kb import (
     ID_PATTERN,
     MAX_QUERY_TEXT,
     MAX_RUBRIC_TEXT,

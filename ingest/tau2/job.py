@@ -11,9 +11,7 @@ from ingest.selection import select_items, slug
 from ingest.summary import IngestSummary
 from ingest.tau2.rubrics import SOURCE, task_rubrics
 from ingest.tau2.tasks import LocatedTask, Tau2Task, read_splits, read_tasks
-from kb.errors import InputProblem
-from kb.records import Provenance, QueryRecord, derived_id
-from kb.store import KnowledgeBase
+from kb import InputProblem, KnowledgeBase, Provenance, QueryRecord, derived_id
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ingest.tau2.tasks import Tau2Action, Tau2EnvAssertion
-from kb.records import (
+from kb import (
     EnvAssertionCheck,
     Importance,
     Provenance,

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.validation import validate_entry
-from kb.errors import InputProblem
+from kb import InputProblem
 
 TASK_ID = re.compile(r"^\[(?P<family>[a-z_]+)\](?P<subissues>[^\[\]]*)\[PERSONA:(?P<persona>[A-Za-z]+)\]$")
 _ID_KEY = re.compile(r'"id"\s*:\s*"((?:[^"\\]|\\.)*)"')

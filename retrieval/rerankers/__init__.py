@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.settings import Settings
+from kb import Settings
 from retrieval.rerankers.base import Ranking, Reranker, RerankerKind, RerankItem
 from retrieval.rerankers.mmr import MMRReranker
 
@@ -33,7 +33,7 @@ def load_reranker(settings: Settings) -> Reranker:
         from retrieval.rerankers.cross_encoder import CrossEncoderReranker
 
         return CrossEncoderReranker(cfg.reranker_model)
-    from judge.llm import LLMClient
+    from kb import LLMClient
     from retrieval.rerankers.llm import LLMReranker
 
     return LLMReranker(

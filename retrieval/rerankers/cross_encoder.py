@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.errors import ModelFileError
+from kb import ModelFileError
 from retrieval.rerankers.base import Ranking, RerankItem
 
 FLAG_PREFIX = "flag:"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel, Field
 
-from judge.llm import LLMClient, load_prompt
+from kb import LLMClient, load_prompt
 from retrieval.rerankers.base import Ranking, Reranker, RerankItem
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""`build_rubric_set`: neighbours → pruning → cache → generator (or fallback) → validation → hit counts.
+"""`build_rubric_set`: neighbours → pruning → cache → generator (or fallback) → validation → usage counts.
 
 The generator writes up to `draft_items`; near-duplicates merge and coding rate keeps `max_items`. A failed
 call falls back to the offered KB rubrics in rank order (merged, the first `max_items`), reported as such.
@@ -15,12 +15,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from judge.llm.client import LLMClient, LLMReply
-from judge.llm.prompt import load_prompt
-from kb.hits import HitDelta
-from kb.records import RubricStatus
-from kb.store import KnowledgeBase
-from kb.views import RubricView
+from kb import KnowledgeBase, LLMClient, LLMReply, RubricStatus, RubricView, UsageDelta, load_prompt
 from retrieval.cache_keys import RUBRIC_SET_NAMESPACE, rubric_set_key
 from retrieval.neighbours import Neighbours
 from retrieval.prune import prune
@@ -55,14 +50,14 @@ async def abuild_rubric_set(
     *,
     neighbours: Neighbours | None = None,
     use_cache: bool = True,
-    record_hits: bool = True,
+    record_usage: bool = True,
 ) -> RubricSet:
     """The rubric set for `question`: synthesised from its (pruned) neighbours, or a reported fallback.
 
     Args:
         neighbours: from `retrieval.retrieve`; None = retrieve here.
         use_cache: read the SQL cache (a successful synthesis is written whenever `synthesis.cache` is on).
-        record_hits: count each KB rubric in the set's `derived_from` as used once.
+        record_usage: count each KB rubric in the set's `derived_from` as used once.
 
     Raises:
         Exception: whatever the embedder raises (merging and diversity need real vectors).
@@ -71,7 +66,7 @@ async def abuild_rubric_set(
     if neighbours is None:
         neighbours = await asyncio.to_thread(_retrieve, kb, question)
     candidates = ranked_rubrics(neighbours)
-    kept, pruned = prune(candidates, kb.hit_stats([r.id for r in candidates]), kb.settings.pruning)
+    kept, pruned = prune(candidates, kb.usage_of([r.id for r in candidates]), kb.settings.pruning)
     offered = kept[: cfg.max_neighbours]
     prompt = load_prompt(*PROMPT)
     key = rubric_set_key(
@@ -109,7 +104,7 @@ async def abuild_rubric_set(
         result = _from_reply(kb, reply, offered, base)
         if not result.fallback and cfg.cache:
             kb.cache_put(key, RUBRIC_SET_NAMESPACE, result.model_dump_json())
-    if record_hits:
+    if record_usage:
         _record_use(kb, result.items)
     return result
 
@@ -121,11 +116,11 @@ def build_rubric_set(
     *,
     neighbours: Neighbours | None = None,
     use_cache: bool = True,
-    record_hits: bool = True,
+    record_usage: bool = True,
 ) -> RubricSet:
     """Sync facade of `abuild_rubric_set`; not for use inside a running event loop."""
     return asyncio.run(
-        abuild_rubric_set(kb, client, question, neighbours=neighbours, use_cache=use_cache, record_hits=record_hits)
+        abuild_rubric_set(kb, client, question, neighbours=neighbours, use_cache=use_cache, record_usage=record_usage)
     )
 
 
@@ -161,7 +156,7 @@ def _from_reply(kb: KnowledgeBase, reply: LLMReply, offered: Sequence[RubricView
 
 def _record_use(kb: KnowledgeBase, items: Sequence[RubricItem]) -> None:
     used = {rubric_id: 1 for item in items for rubric_id in item.derived_from}
-    kb.record_hits(HitDelta(used=used))
+    kb.record_usage(UsageDelta(used=used))
 
 
 def _retrieve(kb: KnowledgeBase, question: str) -> Neighbours:

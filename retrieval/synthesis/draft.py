@@ -9,8 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from kb.records import DEFAULT_WEIGHTS, Importance, RubricKind, ToolCallCheck, derived_id, normalise_text
-from kb.views import RubricView
+from kb import DEFAULT_WEIGHTS, Importance, RubricKind, RubricView, ToolCallCheck, derived_id, normalise_text
 from retrieval.rubric_set import ItemOrigin, RubricItem
 
 logger = logging.getLogger(__name__)

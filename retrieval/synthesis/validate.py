@@ -8,10 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from pydantic import BaseModel
 
-from kb.embedders import Embedder
-from kb.records import Importance
-from kb.settings import SynthesisSettings
-from kb.views import RubricView
+from kb import Embedder, Importance, RubricView, SynthesisSettings
 from retrieval.diversity import check_vectors, select_by_coding_rate
 from retrieval.rubric_set import RubricItem
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from ingest.expert.job import ingest_expert_files
 from ingest.summary import IngestSummary
-from kb.search import Scope, SearchFilter
+from kb.search.filters import Scope, SearchFilter
 from kb.settings import load_settings
 from kb.store import KnowledgeBase
 from kb.tables import Rubric

@@ -143,7 +143,7 @@ def test_bad_task_is_rejected_with_line_and_field(kb, upstream, tmp_path) -> Non
 
 
 def test_cli_dry_run_sample_json(tau2_dir, tmp_path) -> None:
-    from kb.cli.main import app
+    from ui.cli.main import app
 
     args = ["--data-dir", str(tmp_path / "kb"), "ingest", "tau2", str(tau2_dir), "--sample", "6", "--dry-run", "--json"]
     result = CliRunner().invoke(app, args)

@@ -74,7 +74,7 @@ def test_bad_row_rejects_everything_with_line_and_field(kb, tmp_path) -> None:
 
 
 def test_cli_ingest_then_rerun_is_noop(tmp_path) -> None:
-    from kb.cli.main import app
+    from ui.cli.main import app
 
     args = ["--data-dir", str(tmp_path / "kb"), "ingest", "telemath", str(SAMPLE), "--rel-tol", "0.02", "--json"]
     first = CliRunner().invoke(app, args)

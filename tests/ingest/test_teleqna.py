@@ -14,7 +14,7 @@ from ingest.job import write_records
 from ingest.teleqna import ingest_teleqna, load_teleqna, query_id
 from kb.errors import InputProblem, InputRejected
 from kb.records import RubricKind, RubricStatus
-from kb.search import Scope, SearchFilter
+from kb.search.filters import Scope, SearchFilter
 from kb.settings import load_settings
 from kb.store import KnowledgeBase
 

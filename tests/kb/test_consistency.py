@@ -72,7 +72,7 @@ def _big_file(path: Path, n: int) -> None:
 def _cli(settings: Settings, *args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
-        [sys.executable, "-m", "kb.cli.main", "--data-dir", str(settings.data_dir), *args],
+        [sys.executable, "-m", "ui.cli.main", "--data-dir", str(settings.data_dir), *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -9,8 +9,9 @@ import httpx
 import numpy as np
 import pytest
 
+from kb.checksums import verify_sha256
 from kb.embedders import Embedder
-from kb.embedders.onnx_minilm import MODEL_ID, OnnxMiniLM, packaged_model_file, verify_sha256
+from kb.embedders.onnx_minilm import MODEL_ID, OnnxMiniLM, packaged_model_file
 from kb.embedders.openai_api import OpenAIEmbedder
 from kb.errors import EnvironmentProblem, ModelFileError
 
@@ -42,7 +43,7 @@ def test_a_tampered_model_file_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "model.onnx"
     bad.write_bytes(packaged_model_file().read_bytes()[:-10] + b"0123456789")
     with pytest.raises(ModelFileError, match="sha256"):
-        verify_sha256(bad, "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6")
+        verify_sha256(bad, "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6", "reinstall")
     with pytest.raises(ModelFileError, match="no such model file"):
         OnnxMiniLM(tmp_path / "missing.onnx", tmp_path / "tokenizer.json")
 

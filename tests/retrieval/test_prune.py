@@ -1,18 +1,23 @@
-"""Pruning decisions on crafted hit statistics."""
+"""Pruning decisions on crafted usage statistics."""
 
 from __future__ import annotations
 
 import pytest
 
-from kb.hits import HitStats
 from kb.records import ToolCallCheck
 from kb.settings import PruningSettings
+from kb.usage import RubricUsage
 from kb.views import RubricView
 from retrieval.prune import prune, prune_reason
 from retrieval.rubric_set import PruneReason
 
 CFG = PruningSettings(
-    warmup_uses=20, min_hit_rate=0.01, max_hit_rate=0.6, min_verdicts=20, max_met_rate=0.98, min_met_rate=0.02
+    warmup_uses=20,
+    min_retrieval_rate=0.01,
+    max_retrieval_rate=0.6,
+    min_verdicts=20,
+    max_met_rate=0.98,
+    min_met_rate=0.02,
 )
 
 
@@ -30,8 +35,8 @@ def _view(rubric_id: str, *, checked: bool = False) -> RubricView:
     )
 
 
-def _stats(retrieved: int, events: int, met: int = 0, not_met: int = 0) -> HitStats:
-    return HitStats(rubric_id="x", retrieved=retrieved, retrieval_events=events, met=met, not_met=not_met)
+def _stats(retrieved: int, events: int, met: int = 0, not_met: int = 0) -> RubricUsage:
+    return RubricUsage(rubric_id="x", retrieved=retrieved, retrieval_events=events, met=met, not_met=not_met)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +55,7 @@ def _stats(retrieved: int, events: int, met: int = 0, not_met: int = 0) -> HitSt
         (_stats(70, 100, met=100, not_met=0), (PruneReason.TOO_COMMON, 0.6)),  # hit-rate rules come first
     ],
 )
-def test_prune_reason(stats: HitStats, expected: tuple[PruneReason, float] | None) -> None:
+def test_prune_reason(stats: RubricUsage, expected: tuple[PruneReason, float] | None) -> None:
     assert prune_reason(stats, CFG) == expected
 
 
@@ -69,7 +74,7 @@ def test_prune_keeps_order_reports_rates_and_spares_unknown_and_checked_rubrics(
         ("always", PruneReason.ALWAYS_MET),
     ]
     common = pruned[0]
-    assert common.hit_rate == pytest.approx(0.9) and common.retrieved == 90 and common.threshold == 0.6
+    assert common.retrieval_rate == pytest.approx(0.9) and common.retrieved == 90 and common.threshold == 0.6
     assert common.text == "The agent does common."
     assert pruned[1].met_rate == 1.0 and pruned[1].verdicts == 40
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from judge.llm import LLMClient, ScriptedTransport
 from kb.embedders import Embedder
 from kb.errors import ModelFileError
+from kb.llm import LLMClient, ScriptedTransport
 from kb.settings import LLMSettings, Settings, load_settings
 from retrieval.rerankers import MMRReranker, RerankItem, load_reranker
 from retrieval.rerankers.cross_encoder import CrossEncoderReranker

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from judge.llm import LLMClient, ScriptedTransport
-from kb.search import SearchFilter
+from kb.llm import LLMClient, ScriptedTransport
+from kb.search.filters import SearchFilter
 from kb.settings import LLMSettings
 from kb.store import KnowledgeBase
 from retrieval import MMRReranker, Neighbours, Retriever, retrieve, retrieve_many
@@ -36,16 +36,16 @@ def test_near_duplicate_query_is_demoted_by_mmr(small_kb: KnowledgeBase) -> None
     settings = small_kb.settings.model_copy(
         update={"retrieval": small_kb.settings.retrieval.model_copy(update={"k_queries": 3})}
     )
-    with Retriever(small_kb, settings=settings, reranker=MMRReranker(1.0), record_hits=False) as r:
+    with Retriever(small_kb, settings=settings, reranker=MMRReranker(1.0), record_usage=False) as r:
         plain = [q.query.id for q in r.retrieve(MMS).queries]
-    with Retriever(small_kb, settings=settings, reranker=MMRReranker(0.5), record_hits=False) as r:
+    with Retriever(small_kb, settings=settings, reranker=MMRReranker(0.5), record_usage=False) as r:
         diverse = [q.query.id for q in r.retrieve(MMS).queries]
     assert set(plain[:2]) == {"q-mms", "q-mms-dup"}
     assert diverse[0] == plain[0] and diverse[1] not in {"q-mms", "q-mms-dup"}
 
 
 def test_filters_reach_both_collections_and_linked_rubrics(small_kb: KnowledgeBase) -> None:
-    with Retriever(small_kb, record_hits=False) as retriever:
+    with Retriever(small_kb, record_usage=False) as retriever:
         n = retriever.retrieve(MMS, filters=SearchFilter(kinds=["tool_call"], exclude_ids=["q-mms-dup"]))
         roaming = retriever.retrieve(MMS, filters=SearchFilter(tags_any=["roaming"]))
     assert "q-mms-dup" not in {q.query.id for q in n.queries}
@@ -57,7 +57,7 @@ def test_filters_reach_both_collections_and_linked_rubrics(small_kb: KnowledgeBa
 
 def test_retrieve_many_equals_one_at_a_time_and_takes_per_question_filters(small_kb: KnowledgeBase) -> None:
     questions = [MMS, "Data does not work abroad", "I was billed twice"]
-    with Retriever(small_kb, record_hits=False) as retriever:
+    with Retriever(small_kb, record_usage=False) as retriever:
         many = retriever.retrieve_many(questions)
         single = [retriever.retrieve(q) for q in questions]
         left_out = retriever.retrieve_many(
@@ -73,36 +73,36 @@ def test_retrieve_many_equals_one_at_a_time_and_takes_per_question_filters(small
 
 def test_hit_statistics_are_batched_and_switchable(small_kb: KnowledgeBase) -> None:
     settings = small_kb.settings.model_copy(
-        update={"retrieval": small_kb.settings.retrieval.model_copy(update={"hits_flush_every": 3})}
+        update={"retrieval": small_kb.settings.retrieval.model_copy(update={"usage_flush_every": 3})}
     )
     with Retriever(small_kb, settings=settings) as retriever:
         first = retriever.retrieve(MMS)
         ids = first.all_rubric_ids()
         retriever.retrieve(MMS)
-        assert small_kb.hit_stats(ids)[ids[0]].retrieved == 0  # not flushed yet
+        assert small_kb.usage_of(ids)[ids[0]].retrieved == 0  # not flushed yet
         retriever.retrieve_many([MMS])  # third call: flush
-        stats = small_kb.hit_stats(ids)
+        stats = small_kb.usage_of(ids)
         assert all(stats[i].retrieved == 3 and stats[i].retrieval_events == 3 for i in ids)
         retriever.retrieve("I was billed twice")
-    after = small_kb.hit_stats(ids)  # close flushed the fourth
+    after = small_kb.usage_of(ids)  # close flushed the fourth
     assert after[ids[0]].retrieval_events == 4
-    with Retriever(small_kb, record_hits=False) as retriever:
+    with Retriever(small_kb, record_usage=False) as retriever:
         retriever.retrieve_many([MMS, MMS])
-    assert small_kb.hit_stats(ids)[ids[0]].retrieval_events == 4
+    assert small_kb.usage_of(ids)[ids[0]].retrieval_events == 4
 
 
 def test_module_functions(small_kb: KnowledgeBase) -> None:
     one = retrieve(small_kb, MMS)
     many = retrieve_many(small_kb, [MMS, "No signal since this morning"])
     assert isinstance(one, Neighbours) and len(many) == 2 and many[1].queries[0].query.id == "q-signal"
-    assert small_kb.hit_stats(["r-mms-apn"])["r-mms-apn"].retrieval_events == 3
+    assert small_kb.usage_of(["r-mms-apn"])["r-mms-apn"].retrieval_events == 3
     assert retrieve_many(small_kb, []) == []
 
 
 def test_llm_rerank_failure_falls_back_and_says_so(small_kb: KnowledgeBase) -> None:
     client = LLMClient(LLMSettings(max_retries=0), ScriptedTransport(TimeoutError(), '{"order": [2, 1]}'))
     reranker = LLMReranker(client, MMRReranker(0.7), candidates=4)
-    with Retriever(small_kb, reranker=reranker, record_hits=False) as retriever:
+    with Retriever(small_kb, reranker=reranker, record_usage=False) as retriever:
         n = retriever.retrieve(MMS)
     assert n.rerank_fallback is not None and "timeout" in n.rerank_fallback and n.reranker == "mmr"
     assert len(n.queries) == 5 and len(n.rubrics) > 0  # the rubric list was reranked by the LLM (second reply)

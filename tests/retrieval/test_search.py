@@ -6,11 +6,11 @@ import pytest
 
 from kb.embedders import Embedder
 from kb.records import RubricRecord
-from kb.search import SearchFilter
+from kb.search.engine import CollectionRequest, SearchEngine, rrf_fuse
+from kb.search.filters import SearchFilter
 from kb.settings import RetrievalSettings, Settings
 from kb.store import KnowledgeBase
 from kb.vectors import Collection
-from retrieval.search import CandidateSearch, CollectionRequest, rrf_fuse
 from tests.retrieval.conftest import QUERIES, STANDALONE
 
 MMS = "picture messages will not send from my phone"
@@ -24,7 +24,7 @@ def _search(
     limit: int = 10,
     **cfg: object,
 ):
-    search = CandidateSearch(kb, RetrievalSettings(**cfg))
+    search = SearchEngine(kb.index, kb.sync.check_embedder, RetrievalSettings(**cfg))
     try:
         result = search.search(
             texts,
@@ -58,7 +58,7 @@ def test_fused_scores_match_milvus_hybrid_rrf(
 
 def test_in_process_bm25_ranks_like_milvus(small_kb: KnowledgeBase) -> None:
     texts = ["MMS APN settings", "roaming charges abroad", "bill charged twice this month", "identity account"]
-    search = CandidateSearch(small_kb, RetrievalSettings())
+    search = SearchEngine(small_kb.index, small_kb.sync.check_embedder, RetrievalSettings())
     try:
         for collection in Collection:
             copy = search.exact_index(collection, small_kb.version())
@@ -125,7 +125,7 @@ def test_many_questions_in_one_call_equal_one_at_a_time(small_kb: KnowledgeBase)
 
 
 def test_exact_copy_follows_writes(small_kb: KnowledgeBase) -> None:
-    search = CandidateSearch(small_kb, RetrievalSettings())
+    search = SearchEngine(small_kb.index, small_kb.sync.check_embedder, RetrievalSettings())
     try:
 
         def top(text: str) -> str:

@@ -8,12 +8,12 @@ import json
 
 import pytest
 
-from judge.llm.client import LLMClient
-from judge.llm.transport import ScriptedTransport
-from kb.hits import HitDelta
+from kb.llm.client import LLMClient
+from kb.llm.transport import ScriptedTransport
 from kb.records import QueryRecord, RewardBasisCheck, RubricRecord, ToolCallCheck
 from kb.settings import LLMSettings, Settings, SynthesisSettings
 from kb.store import KnowledgeBase
+from kb.usage import UsageDelta
 from retrieval.cache_keys import rubric_set_key
 from retrieval.neighbours import Neighbours, QueryNeighbour, RubricNeighbour
 from retrieval.rubric_set import ItemOrigin, PruneReason, RubricItem, SynthesisErrorKind
@@ -247,8 +247,8 @@ def test_use_is_counted_for_each_source_rubric_also_on_cache_hits(refuel_kb: Kno
     )
     _build(refuel_kb, reply)
     _build(refuel_kb)
-    _build(refuel_kb, record_hits=False)
-    stats = refuel_kb.hit_stats(["r-identity", "r-refuel-limit", "r-polite", "r-refuel-call"])
+    _build(refuel_kb, record_usage=False)
+    stats = refuel_kb.usage_of(["r-identity", "r-refuel-limit", "r-polite", "r-refuel-call"])
     assert {k: s.used for k, s in stats.items()} == {
         "r-identity": 2,
         "r-refuel-limit": 2,
@@ -259,8 +259,8 @@ def test_use_is_counted_for_each_source_rubric_also_on_cache_hits(refuel_kb: Kno
 
 def test_pruned_rubrics_are_reported_and_never_offered(refuel_kb: KnowledgeBase) -> None:
     refuel_kb.settings.pruning.warmup_uses = 5
-    refuel_kb.record_hits(
-        HitDelta(retrieval_events=10, retrieved={"r-polite": 9, "r-identity": 5}, met={"r-identity": 1})
+    refuel_kb.record_usage(
+        UsageDelta(retrieval_events=10, retrieved={"r-polite": 9, "r-identity": 5}, met={"r-identity": 1})
     )
     refuel_kb.settings.pruning.min_verdicts = 1  # r-identity: met by 1 of 1
     result, transport = _build(refuel_kb, _reply(_item("The agent answers the question asked.", sources=[1])))
