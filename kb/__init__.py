@@ -48,6 +48,7 @@ from kb.records import (
     Importance,
     MachineCheck,
     NumericCheck,
+    PolicyCheck,
     Provenance,
     QueryRecord,
     RewardBasisCheck,
@@ -63,14 +64,28 @@ from kb.search import Candidate, CollectionRequest, Scope, SearchEngine, SearchF
 from kb.serve import StoreServer
 from kb.settings import (
     EmbedderSettings,
+    JudgeSettings,
     LLMSettings,
     PruningSettings,
     RetrievalSettings,
+    ServeSettings,
     Settings,
     SynthesisSettings,
     load_settings,
 )
 from kb.store import KnowledgeBase
+from kb.tau2_tasks import (
+    Tau2Action,
+    Tau2Criteria,
+    Tau2EnvAssertion,
+    Tau2EnvCall,
+    Tau2Environment,
+    Tau2InitialState,
+    Tau2RewardType,
+    Tau2Task,
+    Tau2TaskState,
+    Tau2VerifiableTask,
+)
 from kb.usage import RubricUsage, UsageDelta
 from kb.vectors import Collection
 from kb.views import QueryView, RubricView
@@ -99,6 +114,7 @@ __all__ = [
     "Importance",
     "InputProblem",
     "InputRejected",
+    "JudgeSettings",
     "KnowledgeBase",
     "LLMClient",
     "LLMError",
@@ -111,6 +127,7 @@ __all__ = [
     "ModelFileError",
     "NoProgress",
     "NumericCheck",
+    "PolicyCheck",
     "Progress",
     "PromptSpec",
     "Provenance",
@@ -125,6 +142,7 @@ __all__ = [
     "RubricUsage",
     "RubricView",
     "ScriptedTransport",
+    "ServeSettings",
     "Scope",
     "SearchEngine",
     "SearchFilter",
@@ -132,6 +150,16 @@ __all__ = [
     "Settings",
     "StoreServer",
     "SynthesisSettings",
+    "Tau2Action",
+    "Tau2Criteria",
+    "Tau2EnvAssertion",
+    "Tau2EnvCall",
+    "Tau2Environment",
+    "Tau2InitialState",
+    "Tau2RewardType",
+    "Tau2Task",
+    "Tau2TaskState",
+    "Tau2VerifiableTask",
     "TelerubricError",
     "TokenUsage",
     "ToolCallCheck",

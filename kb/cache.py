@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from kb.tables import CachedResult
+from kb.sql import upsert
+from kb.tables import CachedResult, utcnow
 
 
 def cache_get(engine: Engine, key: str) -> str | None:
@@ -15,11 +16,9 @@ def cache_get(engine: Engine, key: str) -> str | None:
 
 
 def cache_put(engine: Engine, key: str, namespace: str, value: str, kb_version: int) -> None:
-    """Store (or replace) one entry. Callers never cache errors."""
+    """Store (or replace) one entry in one statement, so workers caching the same key at once do not collide.
+    Callers never cache errors."""
+    values = {"key": key, "namespace": namespace, "value": value, "kb_version": kb_version, "created_at": utcnow()}
     with Session(engine) as session:
-        row = session.get(CachedResult, key) or CachedResult(
-            key=key, namespace=namespace, value=value, kb_version=kb_version
-        )
-        row.value, row.kb_version = value, kb_version
-        session.add(row)
+        upsert(session, CachedResult, values, replace=["value", "kb_version"])
         session.commit()

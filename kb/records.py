@@ -9,7 +9,9 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from kb.tau2_tasks import Tau2RewardType, Tau2TaskState
 
 MAX_RUBRIC_TEXT = 4_000
 MAX_QUERY_TEXT = 20_000
@@ -90,11 +92,30 @@ class RewardBasisCheck(_Check):
     """Which τ²-bench components make up the reward for a task (its `reward_basis`)."""
 
     type: Literal["reward_basis"] = "reward_basis"
-    basis: list[Literal["ENV_ASSERTION", "ACTION", "DB", "COMMUNICATE", "NL_ASSERTION"]] = Field(min_length=1)
+    basis: list[Tau2RewardType] = Field(min_length=1)
+
+
+class PolicyCheck(_Check):
+    """A policy rule checked over a trajectory's tool calls (main_policy.md of the τ²-bench telecom domain).
+
+    `identify_before_write`: a customer lookup precedes every account write; `writes_target_identified_customer`:
+    every write acts on the identified customer's own lines and bills; `within_limits`: refuels and payment
+    requests stay within the policy's limits (`limit` narrows it to one of the two).
+    """
+
+    type: Literal["policy"] = "policy"
+    rule: Literal["identify_before_write", "writes_target_identified_customer", "within_limits"]
+    limit: Literal["refuel", "payment"] | None = Field(None, description="within_limits only: None = both.")
+
+    @model_validator(mode="after")
+    def _limit_only_for_limits(self) -> PolicyCheck:
+        if self.limit is not None and self.rule != "within_limits":
+            raise ValueError(f"limit is only for rule within_limits, not {self.rule}")
+        return self
 
 
 MachineCheck = Annotated[
-    ToolCallCheck | ChoiceCheck | NumericCheck | EnvAssertionCheck | RewardBasisCheck,
+    ToolCallCheck | ChoiceCheck | NumericCheck | EnvAssertionCheck | RewardBasisCheck | PolicyCheck,
     Field(discriminator="type"),
 ]
 
@@ -157,6 +178,13 @@ class RubricRecord(_TextAndTags):
     tips: list[str] = Field(default_factory=list, description="Tips for the judge (Theme-Tips).")
     tags: list[str] = Field(default_factory=list, description="Domain tags, e.g. mms, mobile_data, 3gpp.")
     check: MachineCheck | None = Field(None, description="Optional machine-checkable spec.")
+    condition: str | None = Field(
+        None,
+        min_length=1,
+        max_length=1_000,
+        description='When the rubric applies (a cause, e.g. "the phone\'s airplane mode is on"); None = always. '
+        "A judge marks it not applicable when the condition does not hold.",
+    )
     status: RubricStatus = Field(RubricStatus.DRAFT, description="draft | approved | retired")
     source: str = Field("expert", min_length=1, max_length=64, description="Where it comes from: expert, tau2, …")
     provenance: Provenance = Field(default_factory=Provenance)
@@ -170,8 +198,9 @@ class RubricRecord(_TextAndTags):
         return self.weight if self.weight is not None else DEFAULT_WEIGHTS[self.importance]
 
     def content(self) -> dict[str, Any]:
-        """The fields whose change makes a new version (provenance excluded)."""
-        return self.model_dump(mode="json", exclude={"id", "provenance"})
+        """The fields whose change makes a new version (provenance excluded; no condition = as before it existed)."""
+        exclude = {"id", "provenance"} | ({"condition"} if self.condition is None else set())
+        return self.model_dump(mode="json", exclude=exclude)
 
 
 class QueryRecord(_TextAndTags):
@@ -183,6 +212,9 @@ class QueryRecord(_TextAndTags):
     source: str = Field("expert", min_length=1, max_length=64, description="Where it comes from.")
     rubrics: list[RubricRecord] = Field(default_factory=list, description="Rubrics linked to this query.")
     provenance: Provenance = Field(default_factory=Provenance)
+    tau2: Tau2TaskState | None = Field(
+        None, description="A τ² task's initial state and base environment, so the KB alone can verify a trajectory."
+    )
 
     @property
     def query_id(self) -> str:

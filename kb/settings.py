@@ -153,8 +153,62 @@ class SynthesisSettings(BaseModel):
         description="A machine check is carried to an item only if its text has at least this cosine with the "
         "checked source rubric (the generator's source numbers are not trusted blindly).",
     )
+    min_query_similarity: float = Field(
+        0.35,
+        ge=-1.0,
+        le=1.0,
+        description="Similar queries below this cosine with the request never reach the generator (a standards "
+        "question is no neighbour of a customer complaint because BM25 matched 'service').",
+    )
+    min_rubric_similarity: float = Field(
+        -1.0,
+        ge=-1.0,
+        le=1.0,
+        description="The same floor for standalone rubrics (-1 = off: policy rubrics are "
+        "short and general, so their cosine with a request is low even when they apply).",
+    )
     max_tokens: int = Field(700, ge=64, description="Completion token limit of the generator call.")
     cache: bool = Field(True, description="Cache synthesised rubric sets in SQL (fallbacks are never cached).")
+
+
+class JudgeSettings(BaseModel):
+    """Turning a response into a reward: verifiers, the LLM judge, aggregation, caches."""
+
+    granularity: Literal["response", "criterion"] = Field(
+        "response", description="LLM judge calls: one per response (all criteria) or one per criterion."
+    )
+    use_llm: bool = Field(
+        True, description="Synthesise a rubric set and judge it with the LLM; off = programmatic verifiers only."
+    )
+    votes: int = Field(1, ge=1, le=15, description="Judge samples per call, majority vote (1 = no voting).")
+    vote_temperature: float = Field(0.7, ge=0.0, le=2.0, description="Sampling temperature when votes > 1.")
+    gate_cap: float = Field(0.0, ge=0.0, le=1.0, description="Highest score of a response that fails a gate.")
+    gate_on_collateral: bool = Field(
+        False, description="τ²: writes outside the task's scope (collateral damage) fail a gate."
+    )
+    match_similarity: float = Field(
+        0.97,
+        ge=0.0,
+        le=1.0,
+        description="A request adopts the machine checks of a KB query only at this cosine or above (same question), "
+        "or by task id / identical text; a merely similar neighbour's checks are never applied.",
+    )
+    verdict_cache: bool = Field(True, description="Cache judge verdicts in SQL (errors are never cached).")
+    record_usage: bool = Field(True, description="Write verdict counts back to the usage counters (batched).")
+    usage_flush_every: int = Field(32, ge=1, description="Rewards whose verdict counts are written in one batch.")
+    remote_url: str | None = Field(
+        None, description="Adapters call a running `telerubric serve` at this URL instead of opening the KB."
+    )
+    timeout_s: float = Field(900.0, gt=0, description="Whole-reward timeout (retrieval, synthesis, judging).")
+
+
+class ServeSettings(BaseModel):
+    """`telerubric serve`: the reward HTTP server."""
+
+    host: str = Field("127.0.0.1", description="Bind address (loopback unless you mean it).")
+    port: int = Field(8008, ge=0, le=65535, description="Port; 0 = a free one.")
+    max_body_bytes: int = Field(4 << 20, ge=1024, description="Largest request body accepted (413 above).")
+    request_timeout_s: float = Field(900.0, gt=0, description="Per-request timeout (504 after it).")
 
 
 DenseIndexType = Literal["FLAT", "HNSW", "IVF_FLAT"]
@@ -191,6 +245,8 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     pruning: PruningSettings = PruningSettings()
     synthesis: SynthesisSettings = SynthesisSettings()
+    judge: JudgeSettings = JudgeSettings()
+    serve: ServeSettings = ServeSettings()
     seed: int = Field(0, description="Seed for every random choice.")
 
     @classmethod

@@ -18,9 +18,11 @@ from kb.search import CollectionRequest, Scope, SearchEngine, SearchFilter, Sear
 from kb.settings import Settings
 from kb.sql import kb_version, open_engine
 from kb.stats import KBStats, collect_stats
+from kb.tau2_store import read_task as read_tau2_task
+from kb.tau2_tasks import Tau2VerifiableTask
 from kb.usage import RubricUsage, UsageDelta, add_usage, usage_of
 from kb.vectors import Collection, VectorIndex
-from kb.views import QueryView, RubricView, queries_by_ids, rubrics_by_ids
+from kb.views import QueryView, RubricView, find_query_ids, queries_by_ids, rubrics_by_ids
 from kb.writer import ApplyReport, apply_records
 
 logger = logging.getLogger(__name__)
@@ -153,9 +155,26 @@ class KnowledgeBase:
         """Rubrics by id (missing ids are absent from the result)."""
         return rubrics_by_ids(self.engine, ids)
 
+    def find_queries(self, *, dataset_id: str | None = None, text: str | None = None) -> dict[str, QueryView]:
+        """Queries with this dataset id (task id, question number) and/or exactly this text."""
+        return queries_by_ids(self.engine, find_query_ids(self.engine, dataset_id=dataset_id, text=text))
+
     def queries(self, ids: Sequence[str]) -> dict[str, QueryView]:
         """Queries by id, each with its linked rubric ids in order."""
         return queries_by_ids(self.engine, ids)
+
+    def tau2_task(self, task_id: str) -> Tau2VerifiableTask | None:
+        """The τ² task with this upstream id, as the replay verifier needs it (initial state, criteria from the
+        linked rubrics' checks in link order, base DBs); None when no query of the KB holds that task.
+
+        Raises:
+            ValueError: the task's linked checks do not make criteria (e.g. its reward-basis rubric was unlinked).
+        """
+        return read_tau2_task(self.engine, task_id=task_id)
+
+    def tau2_task_of_query(self, query_id: str) -> Tau2VerifiableTask | None:
+        """`tau2_task` by the KB query id; None when that query holds no τ² task."""
+        return read_tau2_task(self.engine, query_id=query_id)
 
     # usage statistics and cache ---------------------------------------------------------------------------------
     def record_usage(self, delta: UsageDelta) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, BigInteger, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+# 2: rubric.condition; the environment and tau2task tables. 3: kb_version and the retrieval count are `counter`
+# rows (they were Meta strings), so an older telerubric cannot miscount in a database this one wrote.
+SCHEMA_VERSION = 3
 
 
 def utcnow() -> datetime:
@@ -27,6 +29,7 @@ class Rubric(SQLModel, table=True):
     tips: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     check: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    condition: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     status: str = Field(index=True, max_length=16)
     source: str = Field(index=True, max_length=64)
     standalone: bool = Field(default=False, description="Ingested as a standalone rubric (not only via a query).")
@@ -67,6 +70,29 @@ class QueryRubricLink(SQLModel, table=True):
     position: int = 0
 
 
+class Environment(SQLModel, table=True):
+    """A base environment tasks start from (e.g. τ²'s agent and user DBs), stored once, keyed by its content hash."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=32, description="What the documents are, e.g. tau2.")
+    documents: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Tau2TaskRow(SQLModel, table=True):
+    """A τ² task's initial state beside its query; with the query's linked checks and the environment it is all a
+    trajectory's replay needs."""
+
+    __tablename__ = "tau2task"
+    __table_args__ = (Index("ix_tau2task_task_id", "task_id", unique=True),)
+
+    query_id: str = Field(primary_key=True, foreign_key="query.id", max_length=200)
+    task_id: str = Field(sa_column=Column(Text, nullable=False), description="Upstream ids run past 200 characters.")
+    environment_id: str | None = Field(default=None, foreign_key="environment.id", max_length=64)
+    initial_state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    content_hash: str = Field(max_length=64)
+
+
 class Revision(SQLModel, table=True):
     """An audit row for every change of a rubric or query: who, when, before and after."""
 
@@ -103,6 +129,16 @@ class Meta(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=100)
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class KBCounter(SQLModel, table=True):
+    """KB-wide integers that many processes add to (kb_version, retrieval events): always `value = value + n`
+    in SQL, never read-modify-write in Python, so concurrent writers lose nothing."""
+
+    __tablename__ = "counter"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
 
 
 class CachedResult(SQLModel, table=True):

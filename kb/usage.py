@@ -10,10 +10,8 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from kb.sql import get_meta, set_meta
+from kb.sql import RETRIEVAL_EVENTS, add_to_counter, read_counter
 from kb.tables import UsageCounters, utcnow
-
-RETRIEVALS_KEY = "hits.retrieval_events"
 
 
 class UsageDelta(BaseModel):
@@ -59,7 +57,9 @@ class RubricUsage(BaseModel, frozen=True):
 
 
 def add_usage(engine: Engine, delta: UsageDelta) -> None:
-    """Apply all increments in one transaction (one UPDATE per rubric touched)."""
+    """Apply all increments in one transaction: one `x = x + n` UPDATE per rubric touched, in id order (so two
+    writers lock rows in the same order and cannot deadlock on PostgreSQL), then the retrieval counter the same
+    way. Nothing is read and written back, so processes counting at once lose nothing."""
     if delta.is_empty():
         return
     per_rubric: dict[str, Counter[str]] = {}
@@ -68,19 +68,19 @@ def add_usage(engine: Engine, delta: UsageDelta) -> None:
             per_rubric.setdefault(rubric_id, Counter())[column] += n
     now = utcnow()
     with Session(engine) as session:
-        for rubric_id, counts in per_rubric.items():
+        for rubric_id, counts in sorted(per_rubric.items()):
             values = {c: getattr(UsageCounters, c) + n for c, n in counts.items()}
             session.execute(
                 update(UsageCounters).where(col(UsageCounters.rubric_id) == rubric_id).values(**values, updated_at=now)
             )
         if delta.retrieval_events:
-            set_meta(session, RETRIEVALS_KEY, str(int(get_meta(session, RETRIEVALS_KEY) or 0) + delta.retrieval_events))
+            add_to_counter(session, RETRIEVAL_EVENTS, delta.retrieval_events)
         session.commit()
 
 
 def usage_of(engine: Engine, ids: Sequence[str]) -> Mapping[str, RubricUsage]:
     with Session(engine) as session:
-        events = int(get_meta(session, RETRIEVALS_KEY) or 0)
+        events = read_counter(session, RETRIEVAL_EVENTS)
         out: dict[str, RubricUsage] = {}
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])

@@ -27,6 +27,7 @@ class RubricView(BaseModel, frozen=True):
     tips: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     check: MachineCheck | None = None
+    condition: str | None = Field(None, description="When the rubric applies; None = always.")
     status: str
     source: str
     standalone: bool = False
@@ -45,6 +46,7 @@ class RubricView(BaseModel, frozen=True):
             tips=list(row.tips),
             tags=list(row.tags),
             check=_CHECK.validate_python(row.check) if row.check else None,
+            condition=row.condition,
             status=row.status,
             source=row.source,
             standalone=row.standalone,
@@ -95,3 +97,16 @@ def queries_by_ids(engine: Engine, ids: Sequence[str]) -> dict[str, QueryView]:
                     rubric_ids=links.get(q.id, []),
                 )
     return out
+
+
+def find_query_ids(engine: Engine, *, dataset_id: str | None = None, text: str | None = None) -> list[str]:
+    """Ids of the queries with this dataset id (provenance) and/or exactly this text, in id order."""
+    if dataset_id is None and text is None:
+        return []
+    stmt = select(Query.id)
+    if dataset_id is not None:
+        stmt = stmt.where(col(Query.provenance)["dataset_id"].as_string() == dataset_id)
+    if text is not None:
+        stmt = stmt.where(col(Query.text) == text)
+    with Session(engine) as session:
+        return sorted(session.exec(stmt))

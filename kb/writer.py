@@ -10,9 +10,12 @@ from typing import Any
 from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
+from kb.errors import InputProblem, InputRejected
 from kb.records import QueryRecord, RubricRecord, content_hash
 from kb.sql import bump_kb_version
 from kb.tables import Query, QueryRubricLink, Revision, Rubric, UsageCounters, utcnow
+from kb.tau2_store import state_digest, stored_digest, write_states
+from kb.tau2_tasks import Tau2TaskState
 
 
 @dataclass
@@ -70,6 +73,7 @@ def _rubric_values(record: RubricRecord, standalone: bool, digest: str) -> dict[
         "tips": record.tips,
         "tags": record.tags,
         "check": record.check.model_dump(mode="json") if record.check else None,
+        "condition": record.condition,
         "status": record.status.value,
         "source": record.source,
         "standalone": standalone,
@@ -87,6 +91,7 @@ def apply_records(session: Session, records: Sequence[QueryRecord | RubricRecord
 
     New rows go in as bulk inserts (tens of thousands per dataset); changed rows are updated one by one.
     """
+    _refuse_nul(records)
     report = ApplyReport()
     now = utcnow()
     new_rubrics: list[dict[str, Any]] = []
@@ -135,10 +140,14 @@ def apply_records(session: Session, records: Sequence[QueryRecord | RubricRecord
     old_queries = _load(session, Query, [q.query_id for q in queries])
     new_queries: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
+    tau2_states: list[tuple[str, Tau2TaskState | None]] = []
     for record in queries:
         qid = record.query_id
         rubric_ids = list(dict.fromkeys(r.rubric_id for r in record.rubrics))
-        digest = content_hash([record.text, record.tags, record.source, rubric_ids])
+        identity: list[Any] = [record.text, record.tags, record.source, rubric_ids]
+        if record.tau2 is not None:  # only τ² queries carry it, so other queries keep their digests
+            identity.append(record.tau2.content())
+        digest = content_hash(identity)
         old = old_queries.get(qid)
         if old is not None and old.content_hash == digest:
             report.queries.unchanged += 1
@@ -153,6 +162,9 @@ def apply_records(session: Session, records: Sequence[QueryRecord | RubricRecord
         }
         values["index_hash"] = content_hash([record.text, sorted(record.tags), record.source])
         after = {"text": record.text, "tags": record.tags, "source": record.source, "rubric_ids": rubric_ids}
+        if record.tau2 is not None:
+            after["tau2_state"] = state_digest(record.tau2)
+        tau2_states.append((qid, record.tau2))
         links.extend({"query_id": qid, "rubric_id": rid, "position": i} for i, rid in enumerate(rubric_ids))
         if old is None:
             report.queries.added += 1
@@ -161,6 +173,8 @@ def apply_records(session: Session, records: Sequence[QueryRecord | RubricRecord
             continue
         report.queries.updated += 1
         before = _query_snapshot(old, _linked_ids(session, qid))
+        if (old_state := stored_digest(session, qid)) is not None:
+            before["tau2_state"] = old_state
         session.execute(delete(QueryRubricLink).where(QueryRubricLink.query_id == qid))
         for key, value in values.items():
             setattr(old, key, value)
@@ -172,11 +186,29 @@ def apply_records(session: Session, records: Sequence[QueryRecord | RubricRecord
         session.execute(insert(Query), new_queries)
     if links:
         session.execute(insert(QueryRubricLink), links)
+    write_states(session, tau2_states)
     if revisions:
         session.execute(insert(Revision), revisions)
     if report.rubrics.added or report.rubrics.updated or report.queries.added or report.queries.updated:
         report.kb_version = bump_kb_version(session)
     return report
+
+
+def _refuse_nul(records: Sequence[QueryRecord | RubricRecord]) -> None:
+    """PostgreSQL text columns cannot hold a NUL character (SQLite would store it): refuse it on every backend
+    alike, with the record's address, before anything is written. (JSON columns store it escaped.)"""
+    problems: list[InputProblem] = []
+    for record in records:
+        items = [record, *record.rubrics] if isinstance(record, QueryRecord) else [record]
+        for item in items:
+            for name in type(item).model_fields:
+                value = getattr(item, name)
+                if isinstance(value, str) and "\x00" in value:
+                    where = item.provenance
+                    message = "contains a NUL character (0x00); remove it"
+                    problems.append(InputProblem(where.file or "<records>", where.line, name, message))
+    if problems:
+        raise InputRejected(problems)
 
 
 RUBRIC_SNAPSHOT = (
@@ -188,6 +220,7 @@ RUBRIC_SNAPSHOT = (
     "tips",
     "tags",
     "check",
+    "condition",
     "status",
     "source",
     "standalone",

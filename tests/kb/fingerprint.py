@@ -8,14 +8,14 @@ import json
 from sqlmodel import Session, select
 
 from kb.store import KnowledgeBase
-from kb.tables import Meta, Query, QueryRubricLink, Revision, Rubric, UsageCounters
+from kb.tables import KBCounter, Meta, Query, QueryRubricLink, Revision, Rubric, UsageCounters
 from kb.vectors import Collection
 
 
 def kb_fingerprint(kb: KnowledgeBase) -> str:
     digest = hashlib.sha256(kb.stats().model_dump_json().encode())
     with Session(kb.engine) as session:
-        for table in (Rubric, Query, QueryRubricLink, Revision, UsageCounters, Meta):
+        for table in (Rubric, Query, QueryRubricLink, Revision, UsageCounters, Meta, KBCounter):
             for row in session.exec(select(table)).all():
                 digest.update(json.dumps(row.model_dump(mode="json"), sort_keys=True, default=str).encode())
     for collection in Collection:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from ingest.expert.job import ingest_expert_files
 from kb.settings import Settings
@@ -19,6 +20,12 @@ from kb.store import KnowledgeBase
 from kb.vectors import Collection
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def settings(backend_settings: Settings) -> Settings:
+    """Every test here runs once per backend (tests/kb/conftest.py)."""
+    return backend_settings
 
 
 def test_doctor_detects_a_row_deleted_behind_the_stores_back_and_repair_restores_it(
@@ -69,8 +76,8 @@ def _big_file(path: Path, n: int) -> None:
             )
 
 
-def _cli(settings: Settings, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def _cli(settings: Settings, backend_env: dict[str, str], *args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO), **backend_env}
     return subprocess.Popen(
         [sys.executable, "-m", "ui.cli.main", "--data-dir", str(settings.data_dir), *args],
         env=env,
@@ -81,30 +88,32 @@ def _cli(settings: Settings, *args: str) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_sigkill_during_ingestion_leaves_a_kb_that_a_rerun_makes_consistent(settings: Settings, tmp_path: Path) -> None:
+def test_sigkill_during_ingestion_leaves_a_kb_that_a_rerun_makes_consistent(
+    settings: Settings, settings_env: dict[str, str], tmp_path: Path
+) -> None:
     path = tmp_path / "big.jsonl"
     _big_file(path, 3000)
-    proc = _cli(settings, "ingest", "expert", str(path))
-    db = settings.data_dir / "kb.sqlite"
+    proc = _cli(settings, settings_env, "ingest", "expert", str(path))
+    engine = create_engine(settings.resolved_sql_url)
     deadline = time.monotonic() + 240
     indexed = 0
     while time.monotonic() < deadline and proc.poll() is None:  # wait until indexing is under way
-        if db.exists():
-            try:
-                with sqlite3.connect(db, timeout=1) as con:
-                    indexed = con.execute("select count(*) from rubric where indexed_hash is not null").fetchone()[0]
-            except sqlite3.OperationalError:
-                indexed = 0
-            if indexed >= 256:
-                break
+        try:
+            with engine.connect() as con:
+                indexed = con.execute(text("select count(*) from rubric where indexed_hash is not null")).scalar_one()
+        except DBAPIError:  # no table yet: the CLI is still creating the schema
+            indexed = 0
+        if indexed >= 256:
+            break
         time.sleep(0.05)
+    engine.dispose()
     assert proc.poll() is None, "ingestion finished before it could be killed; use a bigger file"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert 0 < indexed < 3000
-    rerun = _cli(settings, "ingest", "expert", str(path))
+    rerun = _cli(settings, settings_env, "ingest", "expert", str(path))
     assert rerun.wait(timeout=600) == 0, rerun.stderr.read() if rerun.stderr else ""
-    doctor = _cli(settings, "kb", "doctor", "--json")
+    doctor = _cli(settings, settings_env, "kb", "doctor", "--json")
     out, err = doctor.communicate(timeout=300)
     assert doctor.returncode == 0, out + err
     report = json.loads(out)

@@ -1,16 +1,27 @@
-"""The store with real SQLite, milvus-lite and the packaged embedder: round trip, idempotence, revisions."""
+"""The store on each backend (SQLite + milvus-lite, PostgreSQL, a Milvus URI) with the packaged embedder: round
+trip, idempotence, revisions."""
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
 from ingest.expert.job import ingest_expert_files
+from kb.errors import InputRejected
 from kb.records import QueryRecord, RubricRecord
 from kb.search.filters import Scope, SearchFilter
+from kb.settings import Settings
 from kb.store import KnowledgeBase
-from kb.tables import Revision, Rubric
+from kb.tables import Revision, Rubric, utcnow
+
+
+@pytest.fixture
+def settings(backend_settings: Settings) -> Settings:
+    """Every test here runs once per backend (tests/kb/conftest.py)."""
+    return backend_settings
 
 
 def test_paraphrase_of_an_ingested_query_is_found_first(kb: KnowledgeBase, examples_dir: Path) -> None:
@@ -76,3 +87,32 @@ def test_filters_use_typed_fields(kb: KnowledgeBase, examples_dir: Path) -> None
     assert [h.id for h in tagged] == ["ex-q-data-1"]
     excluded = kb.search("no service", k=20, scope=Scope.QUERIES, filters=SearchFilter(exclude_ids=["ex-q-service-1"]))
     assert "ex-q-service-1" not in {h.id for h in excluded}
+
+
+def test_a_nul_character_is_refused_alike_on_every_backend(kb: KnowledgeBase) -> None:
+    """PostgreSQL text cannot hold NUL; SQLite could: the store refuses it everywhere, before writing anything."""
+    where = {"file": "r.jsonl", "line": 3}
+    bad = RubricRecord(text="The agent checks\x00 the APN.", kind="principle", provenance=where)
+    with pytest.raises(InputRejected, match=r"r\.jsonl:3: text: contains a NUL character"):
+        kb.apply([QueryRecord(text="MMS fails", rubrics=[bad])])
+    assert kb.version() == 0 and kb.stats().collections["rubrics"].sql_rows == 0
+    kb.apply([RubricRecord(id="r-tips", text="The agent checks the APN.", kind="principle", tips=["a\x00b"])])
+    assert kb.rubrics(["r-tips"])["r-tips"].tips == ["a\x00b"]  # JSON columns store it escaped
+
+
+def test_cache_entries_are_replaced_in_place(kb: KnowledgeBase) -> None:
+    assert kb.cache_get("k") is None
+    kb.cache_put("k", "rubric_set", '{"v": 1}')
+    kb.cache_put("k", "rubric_set", '{"v": 2}')
+    assert kb.cache_get("k") == '{"v": 2}'
+
+
+def test_timestamps_read_back_as_the_utc_instant_written(kb: KnowledgeBase) -> None:
+    """The test PostgreSQL runs in a non-UTC zone (tests/kb/conftest.py): stored instants must not shift."""
+    before = utcnow()
+    kb.apply([RubricRecord(id="r-time", text="The agent checks the APN.", kind="principle")])
+    with Session(kb.engine) as session:
+        rubric = session.get(Rubric, "r-time")
+    assert rubric is not None
+    stamp = rubric.created_at if rubric.created_at.tzinfo else rubric.created_at.replace(tzinfo=UTC)  # SQLite: naive
+    assert before - timedelta(seconds=5) <= stamp <= utcnow() + timedelta(seconds=5)
