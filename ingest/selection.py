@@ -5,9 +5,23 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which items a job keeps: the first `limit` and/or a seeded, balanced `sample` (see `select_items`)."""
+
+    limit: int | None = None
+    sample: int | None = None
+    seed: int | None = None  # None: the caller's default (a job uses the KB's `seed` setting)
+
+    def choose(self, items: Sequence[T], *, group: Callable[[T], str] | None = None, default_seed: int = 0) -> list[T]:
+        seed = default_seed if self.seed is None else self.seed
+        return select_items(items, limit=self.limit, sample=self.sample, group=group, seed=seed)
 
 
 def select_items(

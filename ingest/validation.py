@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -12,17 +12,35 @@ from kb import InputProblem, QueryRecord, RubricRecord
 M = TypeVar("M", bound=BaseModel)
 
 
-def field_path(loc: Sequence[int | str]) -> str:
-    out = ""
+def field_path(loc: Sequence[int | str], prefix: str | None = None) -> str:
+    """`("rubrics", 0, "kind")` → `rubrics[0].kind`, after `prefix` (e.g. a JSON key) when given."""
+    out = prefix or ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(record)"
 
 
-def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((m for m in map(_nested_model, get_args(annotation)) if m is not None), None)
+
+
+def _model_at(model: type[BaseModel] | None, loc: Sequence[int | str]) -> type[BaseModel] | None:
+    """The model that holds the field at `loc` (through nested models and lists of them); None when unknown."""
+    for part in loc:
+        if model is None or isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        model = _nested_model(field.annotation) if field is not None else None
+    return model
+
+
+def _message(error: Mapping[str, Any], model: type[BaseModel] | None) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"unknown field; expected one of {', '.join(sorted(model.model_fields))}"
+        holder = _model_at(model, error["loc"][:-1])
+        return f"unknown field; expected one of {', '.join(sorted(holder.model_fields))}" if holder else "unknown field"
     if kind == "missing":
         return "required field is missing"
     if kind == "string_too_long":
@@ -30,21 +48,45 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
         return f"text is {len(str(error.get('input', '')))} characters; at most {limit} allowed"
     message = error["msg"].removeprefix("Value error, ")
     given = error.get("input")
-    if isinstance(given, str | int | float | bool) and len(str(given)) <= 80 and kind != "string_too_long":
+    if isinstance(given, str | int | float | bool) and len(str(given)) <= 80:
         message += f" (got {given!r})"
     return message
 
 
-def validate_entry(model: type[M], data: Any, file: str, line: int | None, problems: list[InputProblem]) -> M | None:
+def validation_problems(
+    exc: ValidationError,
+    file: str,
+    line: int | None,
+    *,
+    model: type[BaseModel] | None = None,
+    prefix: str | None = None,
+    rename: Mapping[str, str] | None = None,
+) -> list[InputProblem]:
+    """One problem per error of `exc`, at `file:line`, with the field path as a dotted name.
+
+    `prefix` goes before the path (e.g. the record's key in a JSON object); `rename` maps a top-level field name of
+    the validated model to the name the file uses (a `QueryRecord`'s `text` is an expert file's `query`).
+    """
+    problems = []
+    for error in exc.errors():
+        loc = list(error["loc"])
+        if loc and rename and isinstance(loc[0], str):
+            loc[0] = rename.get(loc[0], loc[0])
+        problems.append(InputProblem(file, line, field_path(loc, prefix), _message(error, model)))
+    return problems
+
+
+def validate_entry(
+    model: type[M], data: Any, file: str, line: int | None, problems: list[InputProblem], *, prefix: str | None = None
+) -> M | None:
     """Validate one record; on failure append one problem per field error and return None."""
     if not isinstance(data, dict):
-        problems.append(InputProblem(file, line, None, f"expected an object, got {type(data).__name__}"))
+        problems.append(InputProblem(file, line, prefix, f"expected an object, got {type(data).__name__}"))
         return None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        for error in exc.errors():
-            problems.append(InputProblem(file, line, field_path(error["loc"]), _message(error, model)))
+        problems.extend(validation_problems(exc, file, line, model=model, prefix=prefix))
         return None
 
 

@@ -1,77 +1,30 @@
-"""Reading τ²-bench telecom `tasks.json` and `split_tasks.json` into typed tasks, each with its line in the file."""
+"""Reading τ²-bench telecom `tasks.json`, `split_tasks.json` and the base DBs (`db.toml`, `user_db.toml`) into
+the KB's typed task model, each task with its line in the file."""
 
 from __future__ import annotations
 
 import json
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from ingest.validation import validate_entry
-from kb import InputProblem
+from kb import InputProblem, Tau2Environment, Tau2Task
 
-TASK_ID = re.compile(r"^\[(?P<family>[a-z_]+)\](?P<subissues>[^\[\]]*)\[PERSONA:(?P<persona>[A-Za-z]+)\]$")
 _ID_KEY = re.compile(r'"id"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_TELECOM_ID = "[family]sub_issue|…[PERSONA:None|Easy|Hard], e.g. [mms_issue]airplane_mode_on[PERSONA:Easy]"
 
 
-class _Upstream(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class Tau2Action(_Upstream):
-    action_id: str
-    requestor: Literal["assistant", "user"] = "assistant"
-    name: str = Field(min_length=1)
-    arguments: dict[str, Any] = Field(default_factory=dict)
-    compare_args: list[str] | None = None
-
-
-class Tau2EnvAssertion(_Upstream):
-    env_type: Literal["assistant", "user"]
-    func_name: str = Field(min_length=1)
-    arguments: dict[str, Any] = Field(default_factory=dict)
-    assert_value: bool = True
-    message: str | None = None
-
-
-class Tau2Criteria(_Upstream):
-    actions: list[Tau2Action] | None = None
-    env_assertions: list[Tau2EnvAssertion] | None = None
-    reward_basis: list[Literal["ENV_ASSERTION", "ACTION", "DB", "COMMUNICATE", "NL_ASSERTION"]] = Field(min_length=1)
-
-
-class Tau2Instructions(_Upstream):
-    reason_for_call: str = Field(min_length=1)
-    known_info: str | None = None
-
-
-class Tau2Scenario(_Upstream):
-    persona: str | None = None
-    instructions: Tau2Instructions
-
-
-class Tau2Task(_Upstream):
-    """The fields of an upstream `Task` that ingestion reads."""
-
-    id: str = Field(pattern=TASK_ID.pattern)
-    user_scenario: Tau2Scenario
-    ticket: str | None = None
-    evaluation_criteria: Tau2Criteria
-
-    @property
-    def family(self) -> str:
-        return TASK_ID.match(self.id)["family"]  # type: ignore[index]
-
-    @property
-    def subissues(self) -> list[str]:
-        return [s for s in TASK_ID.match(self.id)["subissues"].split("|") if s]  # type: ignore[index]
-
-    @property
-    def persona(self) -> str:
-        return TASK_ID.match(self.id)["persona"].lower()  # type: ignore[index]
+def _ingestion_problems(task: Tau2Task, file: str, line: int | None) -> list[InputProblem]:
+    """What ingestion needs beyond the upstream schema: a telecom id (tags, conditions) and evaluation criteria."""
+    problems = []
+    if task.family is None:
+        problems.append(InputProblem(file, line, "id", f"expected the telecom form {_TELECOM_ID} (got {task.id!r})"))
+    if task.evaluation_criteria is None:
+        problems.append(InputProblem(file, line, "evaluation_criteria", "required field is missing"))
+    return problems
 
 
 @dataclass(frozen=True)
@@ -116,6 +69,9 @@ def read_tasks(path: Path, problems: list[InputProblem]) -> list[LocatedTask]:
         line = lines.get(item.get("id")) if isinstance(item, dict) and isinstance(item.get("id"), str) else None
         where = len(problems)
         task = validate_entry(Tau2Task, item, str(path), line, problems)
+        if task is not None and (extra := _ingestion_problems(task, str(path), line)):
+            problems.extend(extra)
+            task = None
         for i in range(where, len(problems)):  # name the task when its line is unknown
             if problems[i].line is None:
                 p = problems[i]
@@ -137,3 +93,23 @@ def read_splits(path: Path, problems: list[InputProblem]) -> dict[str, list[str]
         problems.append(InputProblem(str(path), 1, None, "expected a JSON object of split name → list of task ids"))
         return {}
     return {str(name): [str(i) for i in ids] for name, ids in data.items()}
+
+
+def read_environment(db: Path, user_db: Path, problems: list[InputProblem]) -> Tau2Environment | None:
+    """The base agent and user DBs as one environment (their text, checked to be TOML); problems are appended."""
+    texts: list[str] = []
+    for path in (db, user_db):
+        try:
+            text = path.read_text(encoding="utf-8")
+            tomllib.loads(text)
+        except OSError as exc:
+            problems.append(InputProblem(str(path), None, None, f"cannot read file: {exc.strerror}"))
+            continue
+        except UnicodeDecodeError:
+            problems.append(InputProblem(str(path), None, None, "not UTF-8; expected the upstream TOML file"))
+            continue
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(InputProblem(str(path), None, None, f"invalid TOML: {exc}"))
+            continue
+        texts.append(text)
+    return Tau2Environment(agent_db=texts[0], user_db=texts[1]) if len(texts) == 2 else None

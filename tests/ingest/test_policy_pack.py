@@ -4,7 +4,6 @@ tech_support_manual.md, every section of both documents is cited, and re-ingesti
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from kb.search.filters import Scope, SearchFilter
 from kb.settings import load_settings
 from kb.store import KnowledgeBase
 from kb.tables import Rubric
+from tests.shared_data import require
 
 REPO = Path(__file__).resolve().parents[2]
 PACK = REPO / "ingest" / "packs" / "telecom_policy.yaml"
@@ -47,16 +47,7 @@ class Heading:
 
 
 def policy_dir() -> Path:
-    shared = Path(os.environ.get("TELERUBRIC_SHARED_DIR") or REPO.parent / "shared")
-    folder = shared / "data" / "tau2-telecom"
-    missing = [name for name in DOCUMENTS if not (folder / name).is_file()]
-    if missing:
-        pytest.fail(
-            f"policy documents {missing} not found in {folder}; set TELERUBRIC_SHARED_DIR to the shared "
-            "folder that holds data/tau2-telecom/",
-            pytrace=False,
-        )
-    return folder
+    return require(*(f"data/tau2-telecom/{name}" for name in DOCUMENTS)) / "data" / "tau2-telecom"
 
 
 def parse_headings(document: str, text: str) -> list[Heading]:

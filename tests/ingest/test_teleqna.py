@@ -1,5 +1,6 @@
 """TeleQnA ingestion from the encrypted upstream zip: records, reported answer mismatches, errors, idempotence,
-and paraphrase retrieval (slow: the full 10,000 questions)."""
+and paraphrase retrieval (slow: the full 10,000 questions); and from the GSMA Open-Telco layout (a fixture written
+here, in our own words)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from kb.settings import load_settings
 from kb.store import KnowledgeBase
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+OPEN_TELCO = FIXTURES / "open_telco_teleqna.jsonl"
 
 MISMATCHED = ["question 683", "question 3780", "question 4185", "question 4956", "question 6783"]
 
@@ -90,3 +92,62 @@ def test_paraphrases_find_their_question_in_top3(teleqna_zip, tmp_path) -> None:
     with KnowledgeBase(load_settings(data_dir=tmp_path / "kb")) as kb:
         write_records(kb, "teleqna", [str(teleqna_zip)], chosen, problems)
         assert paraphrase_hit_rate(kb) >= 0.9  # measured on all 10,000: 0.98 (49/50), hit@1 0.80
+
+
+def _open_telco_rows() -> list[dict]:
+    return [json.loads(line) for line in OPEN_TELCO.read_text().splitlines()]
+
+
+def test_open_telco_rows_build_the_same_kind_of_records() -> None:
+    problems: list[InputProblem] = []
+    notes: list[str] = []
+    located = load_teleqna(OPEN_TELCO, problems=problems, notes=notes)
+    assert problems == [] and notes == [] and [line for _, line, _ in located] == [1, 2, 3, 4, 5]
+    checks = [q.rubrics[0].check for _, _, q in located]
+    assert [c.answer for c in checks] == [2, 1, 2, 1, 2]  # 0-based index or the option's text → 1-based option
+    first = located[0][2]
+    assert first.text.splitlines()[1:] == ["option 1: RLC", "option 2: PDCP", "option 3: MAC", "option 4: RRC"]
+    assert first.tags == ["teleqna", "category:standards_overview"] and first.source == "teleqna"
+    assert first.rubrics[0].text == 'The response selects option 2 ("PDCP")'
+    has_principle = [any(r.kind is RubricKind.PRINCIPLE for r in q.rubrics) for _, _, q in located]
+    assert has_principle == [True, False, True, False, False]  # `explaination` (sic) is read too
+
+
+def test_open_telco_json_array_matches_jsonl_and_names_each_row_line(tmp_path: Path) -> None:
+    path = tmp_path / "test_teleqna.json"
+    path.write_text(json.dumps(_open_telco_rows(), indent=1))
+    from_array = load_teleqna(path, problems=[], notes=[])
+    from_lines = load_teleqna(OPEN_TELCO, problems=[], notes=[])
+
+    exclude = {"provenance": True, "rubrics": {"__all__": {"provenance"}}}
+    assert [q.model_dump(exclude=exclude) for _, _, q in from_array] == [
+        q.model_dump(exclude=exclude) for _, _, q in from_lines
+    ]
+    text = path.read_text().splitlines()
+    assert all(text[line - 1].strip() == "{" for _, line, _ in from_array)
+
+
+def test_open_telco_rows_of_equal_text_keep_their_own_ids(tmp_path: Path) -> None:
+    path = tmp_path / "twice.jsonl"
+    path.write_text(OPEN_TELCO.read_text().splitlines()[0] + "\n" + OPEN_TELCO.read_text())
+    first, repeated = (q.id for _, _, q in load_teleqna(path, problems=[], notes=[])[:2])
+    assert first == load_teleqna(OPEN_TELCO, problems=[], notes=[])[0][2].id and repeated != first
+
+
+@pytest.mark.parametrize(("answer", "expected"), [(4, "outside the 4 choices"), ("QUIC", "not the text of any choice")])
+def test_open_telco_answer_must_name_a_choice(tmp_path: Path, answer: object, expected: str) -> None:
+    rows = _open_telco_rows()
+    rows[2]["answer"] = answer
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    problems: list[InputProblem] = []
+    load_teleqna(path, problems=problems, notes=[])
+    (problem,) = problems
+    assert (problem.file, problem.line, problem.field) == (str(path), 3, "answer") and expected in problem.message
+
+
+def test_open_telco_export_ingests_and_rerun_is_noop(kb) -> None:
+    summary = ingest_teleqna(kb, OPEN_TELCO)
+    assert summary.queries.added == 5 and summary.rubrics.added == 7
+    again = ingest_teleqna(kb, OPEN_TELCO)
+    assert again.kb_version is None and again.queries.unchanged == 5

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from kb import RubricStatus
+from kb import BarProgress, RubricStatus
 from ui.cli.common import cli_errors, open_kb
 
 ingest_app = typer.Typer(help="Ingest expert rubrics and telecom datasets.", no_args_is_help=True)
@@ -38,6 +38,7 @@ def expert(
     """Ingest expert rubric files: all or nothing, idempotent, every problem reported as file:line: field."""
     from ingest import ingest_expert_files
 
+    bar = BarProgress(enabled=not as_json)
     with cli_errors(), open_kb(progress=not as_json) as kb:
-        summary = ingest_expert_files(kb, files, dry_run=dry_run, status=status, source=source)
+        summary = ingest_expert_files(kb, files, dry_run=dry_run, status=status, source=source, progress=bar)
     render_summary(summary, as_json)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from kb import BarProgress
 from ui.cli.common import cli_errors, open_kb
 from ui.cli.ingest_cmd import ingest_app, render_summary
 
@@ -49,8 +50,11 @@ def teleqna(
     """Ingest TeleQnA: one query per question with a "selects option K" check and a reasoning principle."""
     from ingest import ingest_teleqna
 
+    bar = BarProgress(enabled=not as_json)
     with cli_errors(), open_kb(progress=not as_json) as kb:
-        summary = ingest_teleqna(kb, path, password=password, dry_run=dry_run, limit=limit, sample=sample, seed=seed)
+        summary = ingest_teleqna(
+            kb, path, password=password, dry_run=dry_run, limit=limit, sample=sample, seed=seed, progress=bar
+        )
     render_summary(summary, as_json)
 
 
@@ -67,6 +71,9 @@ def telemath(
     """Ingest TeleMath: one query per problem with a numeric-answer check and a derivation principle."""
     from ingest import ingest_telemath
 
+    bar = BarProgress(enabled=not as_json)
     with cli_errors(), open_kb(progress=not as_json) as kb:
-        summary = ingest_telemath(kb, path, rel_tol=rel_tol, dry_run=dry_run, limit=limit, sample=sample, seed=seed)
+        summary = ingest_telemath(
+            kb, path, rel_tol=rel_tol, dry_run=dry_run, limit=limit, sample=sample, seed=seed, progress=bar
+        )
     render_summary(summary, as_json)
