@@ -60,3 +60,36 @@ def test_cli_missing_task_files_is_an_error(tmp_path: Path, tau2_dir: Path) -> N
         verify_app, ["tau2", "--tasks", str(tmp_path), "--trajectories", str(traj), "--out", str(tmp_path / "o.jsonl")]
     )
     assert result.exit_code == 1 and "db.toml: file not found" in result.output
+
+
+def test_cli_verifies_from_the_kb_after_ingestion(tau2_dir: Path, tmp_path: Path) -> None:
+    from ui.cli.main import app
+
+    src = tau2_dir / "oracle" / "edge_cases.jsonl.gz"
+    with gzip.open(src, "rt") as fh:
+        rows = [json.loads(x) for x in fh]
+    wanted = {r["task_id"] for r in rows}
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    tasks = [t for t in json.loads((tau2_dir / "tasks.json").read_text()) if t["id"] in wanted]
+    (folder / "tasks.json").write_text(json.dumps(tasks))
+    for name in ("db.toml", "user_db.toml"):
+        shutil.copy(tau2_dir / name, folder / name)
+    data_dir = ["--data-dir", str(tmp_path / "kb")]
+    ingested = runner.invoke(app, [*data_dir, "ingest", "tau2", str(folder), "--json"])
+    assert ingested.exit_code == 0, ingested.output
+    out = tmp_path / "results.jsonl"
+    result = runner.invoke(
+        app, [*data_dir, "verify", "tau2", "--from-kb", "--trajectories", str(src), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert [json.loads(x)["reward"] for x in out.read_text().splitlines()] == [r["reward"] for r in rows]
+
+
+def test_cli_needs_exactly_one_task_source(tau2_dir: Path, tmp_path: Path) -> None:
+    traj = tmp_path / "t.jsonl"
+    traj.write_text("")
+    args = ["tau2", "--trajectories", str(traj), "--out", str(tmp_path / "o.jsonl")]
+    assert runner.invoke(verify_app, args).exit_code == 2
+    both = runner.invoke(verify_app, [*args, "--tasks", str(tau2_dir), "--from-kb"])
+    assert both.exit_code == 2 and "either --tasks DIR or --from-kb" in both.output

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from judge import Tau2Error, Tau2Result, Tau2Verifier, load_tasks, read_trajectories
+from ui.cli.common import cli_errors, open_kb
 
 verify_app = typer.Typer(help="Programmatic verifiers.", no_args_is_help=True)
 
@@ -62,9 +63,17 @@ def render_summary(results: list[Tau2Result], seconds: float) -> str:
 
 @verify_app.command("tau2")
 def tau2(
-    tasks: Annotated[Path, typer.Option("--tasks", help="Folder with tasks.json, db.toml and user_db.toml.")],
     trajectories: Annotated[Path, typer.Option("--trajectories", help="Trajectories: .jsonl, .jsonl.gz or .json.")],
     out: Annotated[Path, typer.Option("--out", help="Output JSONL, one result per input trajectory.")],
+    tasks: Annotated[
+        Path | None, typer.Option("--tasks", help="Folder with tasks.json, db.toml and user_db.toml.")
+    ] = None,
+    from_kb: Annotated[
+        bool,
+        typer.Option(
+            "--from-kb", help="Read each task from the knowledge base (as `telerubric ingest tau2` stored it)."
+        ),
+    ] = False,
     tasks_file: Annotated[Path | None, typer.Option("--tasks-file", help="tasks.json elsewhere than --tasks.")] = None,
     db_file: Annotated[Path | None, typer.Option("--db", help="db.toml elsewhere than --tasks.")] = None,
     user_db_file: Annotated[Path | None, typer.Option("--user-db", help="user_db.toml elsewhere than --tasks.")] = None,
@@ -81,15 +90,26 @@ def tau2(
     with_state_diff: Annotated[bool, typer.Option(help="Include the final state diff (oracle format).")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks and debug logs.")] = False,
 ) -> None:
-    """Replay τ²-bench telecom trajectories and score them as tau2-bench does."""
+    """Replay τ²-bench telecom trajectories and score them as tau2-bench does (tasks from --tasks or --from-kb)."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr)
+    if (tasks is None) == (not from_kb):
+        typer.echo("error: give either --tasks DIR or --from-kb; see --help", err=True)
+        raise typer.Exit(code=2)
+    options = {"gate_on_collateral": gate_on_collateral, "strict": strict, "with_state_diff": with_state_diff}
+    if from_kb:
+        with cli_errors(), open_kb(progress=False) as kb:
+            _verify(Tau2Verifier.from_kb(kb, **options), trajectories, out, phone_tools_as_user, with_calls)
+        return
     try:
         task_set = load_tasks(tasks, tasks_file=tasks_file, db_file=db_file, user_db_file=user_db_file)
     except Tau2Error as exc:
         raise _fail(str(exc), "check the --tasks folder and file options") from None
-    verifier = Tau2Verifier(
-        task_set, gate_on_collateral=gate_on_collateral, strict=strict, with_state_diff=with_state_diff
-    )
+    _verify(Tau2Verifier(task_set, **options), trajectories, out, phone_tools_as_user, with_calls)
+
+
+def _verify(verifier: Tau2Verifier, trajectories: Path, out: Path, phone_tools_as_user: bool, with_calls: bool) -> None:
+    """Replay every trajectory, write one JSON line each, print the summary and any error lines."""
+    with_state_diff = verifier.with_state_diff
     exclude = {"calls"} if not with_calls else set()
     if not with_state_diff:
         exclude.add("final_state_diff")

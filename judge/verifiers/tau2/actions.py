@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from judge.verifiers.tau2.result import ActionCheck
-from judge.verifiers.tau2.tasks import GoldAction
 from judge.verifiers.tau2.trajectory import ToolCallRecord
+from kb import Tau2Action
 
 
-def matches(action: GoldAction, call: ToolCallRecord) -> bool:
+def matches(action: Tau2Action, call: ToolCallRecord) -> bool:
     """Upstream rule: same name (requestor ignored); compare the named arguments by dict equality.
 
     The names are ``compare_args`` when set, else the **candidate's** argument names; an empty
@@ -25,7 +25,7 @@ def matches(action: GoldAction, call: ToolCallRecord) -> bool:
     return got == want
 
 
-def check_actions(calls: Sequence[ToolCallRecord], gold: Sequence[GoldAction]) -> list[ActionCheck]:
+def check_actions(calls: Sequence[ToolCallRecord], gold: Sequence[Tau2Action]) -> list[ActionCheck]:
     """One check per gold action, in task order."""
     by_name: dict[str, list[ToolCallRecord]] = {}
     for call in calls:

@@ -13,8 +13,9 @@ from judge.verifiers.tau2.diff import diff_agent, diff_user
 from judge.verifiers.tau2.environment import MUTATING_TOOLS, TelecomEnvironment
 from judge.verifiers.tau2.result import AssertionResult, ReplayedCall, Tau2Result
 from judge.verifiers.tau2.state import TelecomState, db_hash
-from judge.verifiers.tau2.tasks import Tau2Task, Tau2TaskSet
+from judge.verifiers.tau2.tasks import KnowledgeBaseTasks, Tau2TaskSet, Tau2TaskSource, base_state
 from judge.verifiers.tau2.trajectory import ToolCallRecord, Trajectory
+from kb import KnowledgeBase, Tau2VerifiableTask
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,10 @@ class _ScoringAborted(Exception):
     """Upstream would raise here (strict content mismatch, non-bool assertion)."""
 
 
+def _key(*parts: Any) -> str:
+    return json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+
+
 def _as_json(text: str | None) -> Any:
     if text is None:
         return None
@@ -44,7 +49,8 @@ class Tau2Verifier:
     """Scores trajectories of τ²-bench telecom tasks by replay.
 
     Args:
-        tasks: Tasks and DBs from :func:`~judge.verifiers.tau2.tasks.load_tasks`.
+        tasks: Where tasks come from: a task folder (:func:`~judge.verifiers.tau2.tasks.load_tasks`) or the
+            knowledge base (:meth:`from_kb`).
         gate_on_collateral: Reward 0 when the final agent DB differs from the gold replay's.
         strict: Like upstream's default evaluation, a recorded result of a mutating call that
             differs from the replay aborts scoring (an error value, reward None). Off by default:
@@ -57,7 +63,7 @@ class Tau2Verifier:
 
     def __init__(
         self,
-        tasks: Tau2TaskSet,
+        tasks: Tau2TaskSource,
         *,
         gate_on_collateral: bool = False,
         strict: bool = False,
@@ -71,16 +77,36 @@ class Tau2Verifier:
         self.run_reads = run_reads
         self.with_state_diff = with_state_diff
         self.with_hashes = with_hashes
+        self._base_states: dict[str, TelecomState] = {}
+        if isinstance(tasks, Tau2TaskSet):
+            self._base_states[tasks.environment.id] = tasks.base_state
         self._init_cache: dict[str, TelecomState] = {}
         self._gold_cache: dict[str, _GoldEnd] = {}
 
+    @classmethod
+    def from_kb(cls, kb: KnowledgeBase, **options: bool) -> Tau2Verifier:
+        """A verifier that reads each task from the knowledge base: initial state, base DBs and its rubrics' checks."""
+        return cls(KnowledgeBaseTasks(kb), **options)
+
     # -- environments ----------------------------------------------------------------------------
-    def initial_environment(self, task: Tau2Task) -> TelecomEnvironment:
-        """A fresh environment after the task's initialization (cached per init list, then cloned)."""
-        key = json.dumps([a.model_dump() for a in task.init_actions], sort_keys=True)
+    def base_state(self, task: Tau2VerifiableTask) -> TelecomState:
+        """The parsed base DBs of the task's environment (parsed once per environment)."""
+        if task.environment is None:
+            raise _ScoringAborted(
+                f"task {task.task_id!r} has no base environment (db.toml, user_db.toml); ingest it with them"
+            )
+        state = self._base_states.get(task.environment.id)
+        if state is None:
+            state = self._base_states[task.environment.id] = base_state(task.environment)
+        return state
+
+    def initial_environment(self, task: Tau2VerifiableTask) -> TelecomEnvironment:
+        """A fresh environment after the task's initialization (cached per base DBs and init list, then cloned)."""
+        base = self.base_state(task)
+        key = _key(task.environment.id if task.environment else None, [a.model_dump() for a in task.init_actions])
         state = self._init_cache.get(key)
         if state is None:
-            env = TelecomEnvironment(self.tasks.base_state.clone())
+            env = TelecomEnvironment(base.clone())
             env.sync()
             for action in task.init_actions:
                 env.run_env_function(action.env_type, action.func_name, dict(action.arguments))
@@ -88,44 +114,56 @@ class Tau2Verifier:
             state = self._init_cache[key] = env.state
         return TelecomEnvironment(state.clone())
 
-    def _gold_end(self, task: Tau2Task) -> _GoldEnd:
-        cached = self._gold_cache.get(task.id)
+    def _gold_end(self, task: Tau2VerifiableTask) -> _GoldEnd:
+        key = _key(
+            task.environment.id if task.environment else None,
+            [a.model_dump() for a in task.init_actions],
+            [g.model_dump(exclude={"action_id"}) for g in task.gold_actions],
+        )
+        cached = self._gold_cache.get(key)
         if cached is None:
             env = self.initial_environment(task)
             for g in task.gold_actions:
                 env.call_tool(g.requestor, g.name, dict(g.arguments))
             env.sync()
-            cached = self._gold_cache[task.id] = _GoldEnd(agent=env.state.agent, user=env.state.user)
+            cached = self._gold_cache[key] = _GoldEnd(agent=env.state.agent, user=env.state.user)
         return cached
 
-    def _upstream_db_match(self, task: Tau2Task, final: TelecomState) -> bool:
+    def _upstream_db_match(self, task: Tau2VerifiableTask, final: TelecomState) -> bool:
         """Upstream's DB check: gold actions run without any sync after them."""
         env = self.initial_environment(task)
         for g in task.gold_actions:
             content, error = env.call_tool(g.requestor, g.name, dict(g.arguments), sync=False)
             if error:
-                logger.debug("gold action %s failed in the unsynced gold env of %s: %s", g.name, task.id, content)
+                logger.debug("gold action %s failed in the unsynced gold env of %s: %s", g.name, task.task_id, content)
         return db_hash(env.state.agent) == db_hash(final.agent) and db_hash(env.state.user) == db_hash(final.user)
 
     # -- scoring ---------------------------------------------------------------------------------
     def verify(self, trajectory: Trajectory) -> Tau2Result:
         """Score one trajectory. Unknown tasks and upstream aborts come back as error values."""
-        task = self.tasks.get(trajectory.task_id)
+        try:
+            task = self.tasks.get(trajectory.task_id)
+        except ValueError as exc:  # a stored task whose checks do not make criteria
+            return Tau2Result(task_id=trajectory.task_id, source=trajectory.source, reward=None, error=str(exc))
         if task is None:
             return Tau2Result(
                 task_id=trajectory.task_id,
                 source=trajectory.source,
                 reward=None,
-                error=f"unknown task id {trajectory.task_id!r}; check --tasks points at the right tasks.json",
+                error=f"unknown task id {trajectory.task_id!r}; check the task folder or KB holds that task",
             )
+        return self.verify_task(task, trajectory)
+
+    def verify_task(self, task: Tau2VerifiableTask, trajectory: Trajectory) -> Tau2Result:
+        """Score one trajectory against a given task (its ``task_id`` is not compared). Aborts are error values."""
         try:
             return self._verify(task, trajectory)
         except _ScoringAborted as exc:
             message = str(exc)
         except Exception as exc:  # an init or assertion function raised: upstream aborts too
-            logger.warning("scoring %s failed: %s", trajectory.source or task.id, exc, exc_info=True)
+            logger.warning("scoring %s failed: %s", trajectory.source or task.task_id, exc, exc_info=True)
             message = f"evaluation aborted: {type(exc).__name__}: {exc}"
-        return Tau2Result(task_id=task.id, source=trajectory.source, reward=None, error=message)
+        return Tau2Result(task_id=task.task_id, source=trajectory.source, reward=None, error=message)
 
     def verify_many(self, trajectories: Iterable[Trajectory]) -> Iterator[Tau2Result]:
         """Score trajectories lazily, in order."""
@@ -165,7 +203,7 @@ class Tau2Verifier:
             )
         return out
 
-    def _verify(self, task: Tau2Task, trajectory: Trajectory) -> Tau2Result:
+    def _verify(self, task: Tau2VerifiableTask, trajectory: Trajectory) -> Tau2Result:
         env = self.initial_environment(task)
         replayed = self._replay(env, trajectory.calls)
         env.sync()
@@ -206,11 +244,11 @@ class Tau2Verifier:
             reward = 0.0
         state_diff = None
         if self.with_state_diff:
-            base = self.tasks.base_state
+            base = self.base_state(task)
             state_diff = {"agent": diff_agent(base.agent, final.agent), "user": diff_user(base.user, final.user)}
         hashes = (db_hash(final.agent), db_hash(final.user)) if self.with_hashes else (None, None)
         return Tau2Result(
-            task_id=task.id,
+            task_id=task.task_id,
             source=trajectory.source,
             reward=reward,
             termination_reason=reason,

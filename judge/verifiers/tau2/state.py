@@ -234,35 +234,42 @@ def _build(raw: dict[str, Any], schema: tuple, where: str) -> dict[str, Any]:
     return out
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_db_text(path: Path) -> str:
+    """The text of a DB file (``db.toml`` or ``user_db.toml``)."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise Tau2DataError(f"{path}: file not found; pass the folder holding db.toml and user_db.toml") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Tau2DataError(f"{path}: cannot read: {exc}") from exc
+
+
+def _parse_toml(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise Tau2DataError(f"{path}: invalid TOML: {exc}") from exc
+        raise Tau2DataError(f"{where}: invalid TOML: {exc}") from exc
 
 
-def load_agent_db(path: Path) -> dict[str, Any]:
-    """Load ``db.toml`` into the agent DB dict (five lists in upstream order)."""
-    raw = _read_toml(path)
+def parse_agent_db(text: str, where: str) -> dict[str, Any]:
+    """The agent DB dict from ``db.toml`` text; ``where`` names the source in errors."""
+    raw = _parse_toml(text, where)
     unknown = set(raw) - {t for t, _ in AGENT_TABLES}
     if unknown:
-        raise Tau2DataError(f"{path}: unknown table(s) {sorted(unknown)}")
+        raise Tau2DataError(f"{where}: unknown table(s) {sorted(unknown)}")
     return {
-        table: [_build(row, schema, f"{path}:{table}[{i}]") for i, row in enumerate(raw.get(table, []))]
+        table: [_build(row, schema, f"{where}:{table}[{i}]") for i, row in enumerate(raw.get(table, []))]
         for table, schema in AGENT_TABLES
     }
 
 
-def load_user_db(path: Path) -> dict[str, Any]:
-    """Load ``user_db.toml`` into ``{"device": ..., "surroundings": ...}`` with upstream defaults."""
-    raw = _read_toml(path)
+def parse_user_db(text: str, where: str) -> dict[str, Any]:
+    """The user DB dict from ``user_db.toml`` text, with upstream defaults; ``where`` names the source in errors."""
+    raw = _parse_toml(text, where)
     dev_raw = raw.get("device", {})
     unknown = set(dev_raw) - set(_DEVICE_DEFAULTS)
     if unknown:
-        raise Tau2DataError(f"{path}: device: unknown field(s) {sorted(unknown)}")
+        raise Tau2DataError(f"{where}: device: unknown field(s) {sorted(unknown)}")
     device = {k: dev_raw.get(k, v) for k, v in _DEVICE_DEFAULTS.items()}
     device["active_apn_settings"] = {**DEFAULT_APN, **dev_raw.get("active_apn_settings", {})}
     apps = dev_raw.get("app_statuses")

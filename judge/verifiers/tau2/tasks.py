@@ -1,93 +1,61 @@
-"""Loading τ²-bench telecom tasks and the two DB files from a folder given by path."""
+"""Where the verifier's τ² tasks come from: a task folder (``tasks.json`` and the two DB files) or the knowledge
+base. Both hand out the KB's one task model, `kb.Tau2VerifiableTask`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from judge.verifiers.tau2.errors import Tau2DataError
-from judge.verifiers.tau2.state import TelecomState, load_agent_db, load_user_db
-
-RewardType = Literal["DB", "ENV_ASSERTION", "ACTION", "COMMUNICATE", "NL_ASSERTION", "NL_ASSERTIONS"]
-
-
-class EnvFunctionCall(BaseModel, frozen=True):
-    """An initialization action: a function run on one side's toolkit."""
-
-    model_config = ConfigDict(extra="ignore")
-    env_type: Literal["user", "assistant"]
-    func_name: str
-    arguments: dict[str, Any] = {}
+from judge.verifiers.tau2.state import TelecomState, parse_agent_db, parse_user_db, read_db_text
+from kb import KnowledgeBase, Tau2Environment, Tau2Task, Tau2VerifiableTask
 
 
-class EnvAssertion(EnvFunctionCall, frozen=True):
-    """An assertion function and the boolean it must return."""
+class Tau2TaskSource(Protocol):
+    """Anything that finds a τ² task by its upstream id."""
 
-    assert_value: bool = True
-    message: str | None = None
-
-
-class GoldAction(BaseModel, frozen=True):
-    """One expected tool call; ``compare_args`` None means "the candidate's own argument names"."""
-
-    model_config = ConfigDict(extra="ignore")
-    action_id: str
-    requestor: Literal["user", "assistant"] = "assistant"
-    name: str
-    arguments: dict[str, Any] = {}
-    compare_args: list[str] | None = None
+    def get(self, task_id: str) -> Tau2VerifiableTask | None:
+        """The task, or None when unknown. May raise ValueError when the stored task is inconsistent."""
+        ...
 
 
-class _InitialState(BaseModel, frozen=True):
-    model_config = ConfigDict(extra="ignore")
-    initialization_actions: list[EnvFunctionCall] | None = None
-
-
-class _Criteria(BaseModel, frozen=True):
-    model_config = ConfigDict(extra="ignore")
-    actions: list[GoldAction] | None = None
-    env_assertions: list[EnvAssertion] | None = None
-    reward_basis: list[RewardType] = ["DB", "COMMUNICATE"]
-
-
-class Tau2Task(BaseModel, frozen=True):
-    """The parts of a τ²-bench task the verifier reads."""
-
-    model_config = ConfigDict(extra="ignore")
-    id: str
-    initial_state: _InitialState | None = None
-    evaluation_criteria: _Criteria | None = None
-
-    @property
-    def init_actions(self) -> list[EnvFunctionCall]:
-        return list(self.initial_state.initialization_actions or []) if self.initial_state else []
-
-    @property
-    def gold_actions(self) -> list[GoldAction]:
-        return list(self.evaluation_criteria.actions or []) if self.evaluation_criteria else []
-
-    @property
-    def env_assertions(self) -> list[EnvAssertion]:
-        return list(self.evaluation_criteria.env_assertions or []) if self.evaluation_criteria else []
-
-    @property
-    def reward_basis(self) -> list[str]:
-        return list(self.evaluation_criteria.reward_basis) if self.evaluation_criteria else []
+def base_state(environment: Tau2Environment) -> TelecomState:
+    """Parse an environment's two DB documents into the state a replay starts from."""
+    where = f"environment {environment.id[:12]}"
+    return TelecomState(
+        agent=parse_agent_db(environment.agent_db, f"{where} agent DB"),
+        user=parse_user_db(environment.user_db, f"{where} user DB"),
+    )
 
 
 @dataclass(frozen=True)
 class Tau2TaskSet:
-    """Tasks by id plus the pristine agent and user DBs they start from."""
+    """Tasks of one ``tasks.json`` by id, plus the base agent and user DBs they start from."""
 
     tasks: dict[str, Tau2Task]
+    environment: Tau2Environment = field(repr=False)
     base_state: TelecomState = field(repr=False)
     source: Path
+    _verifiable: dict[str, Tau2VerifiableTask] = field(default_factory=dict, repr=False, compare=False)
 
-    def get(self, task_id: str) -> Tau2Task | None:
-        return self.tasks.get(task_id)
+    def get(self, task_id: str) -> Tau2VerifiableTask | None:
+        found = self._verifiable.get(task_id)
+        if found is None and (task := self.tasks.get(task_id)) is not None:
+            found = self._verifiable[task_id] = Tau2VerifiableTask.of_task(task, self.environment)
+        return found
+
+
+class KnowledgeBaseTasks:
+    """τ² tasks as the knowledge base holds them (`KnowledgeBase.tau2_task`): criteria from the linked rubrics."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    def get(self, task_id: str) -> Tau2VerifiableTask | None:
+        return self.kb.tau2_task(task_id)
 
 
 _TASKS = TypeAdapter(list[Tau2Task])
@@ -121,11 +89,18 @@ def load_tasks(
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise Tau2DataError(f"{tasks_path}: task list invalid at {where}: {first['msg']}") from exc
+    agent_path = Path(db_file) if db_file else folder / "db.toml"
+    user_path = Path(user_db_file) if user_db_file else folder / "user_db.toml"
+    agent_text, user_text = read_db_text(agent_path), read_db_text(user_path)
     state = TelecomState(
-        agent=load_agent_db(Path(db_file) if db_file else folder / "db.toml"),
-        user=load_user_db(Path(user_db_file) if user_db_file else folder / "user_db.toml"),
+        agent=parse_agent_db(agent_text, str(agent_path)), user=parse_user_db(user_text, str(user_path))
     )
-    return Tau2TaskSet(tasks={t.id: t for t in tasks}, base_state=state, source=tasks_path)
+    return Tau2TaskSet(
+        tasks={t.id: t for t in tasks},
+        environment=Tau2Environment(agent_db=agent_text, user_db=user_text),
+        base_state=state,
+        source=tasks_path,
+    )
 
 
-__all__ = ["EnvAssertion", "EnvFunctionCall", "GoldAction", "Tau2Task", "Tau2TaskSet", "load_tasks"]
+__all__ = ["KnowledgeBaseTasks", "Tau2TaskSet", "Tau2TaskSource", "base_state", "load_tasks"]

@@ -11,37 +11,20 @@ import pytest
 
 from judge.verifiers.tau2 import Tau2Verifier, read_trajectories
 from judge.verifiers.tau2.environment import TelecomEnvironment
-from tests.judge.verifiers.test_tau2_support import read_oracle, task_set, tau2_dir, verifier  # noqa: F401
+from tests.judge.verifiers.test_tau2_support import (  # noqa: F401
+    compare_with_oracle,
+    read_oracle,
+    task_set,
+    tau2_dir,
+    verifier,
+)
 
 
 def _compare(verifier: Tau2Verifier, folder: Path, name: str) -> tuple[int, Counter, dict]:
     rows = read_oracle(folder, name)
     trajectories = list(read_trajectories(folder / "oracle" / name))
     assert len(trajectories) == len(rows)
-    bad: Counter = Counter()
-    first: dict = {}
-    for result, row in zip(verifier.verify_many(trajectories), rows, strict=True):
-        checks = {
-            "reward": (result.reward, row["reward"]),
-            "components": (result.components, row["components"]),
-            "assertion_results": ([a.met for a in result.assertion_results], row["assertion_results"]),
-            "action_checks": ([a.matched for a in result.action_checks], row["action_checks"]),
-            "action_all_matched": (result.action == 1.0, row["action_all_matched"]),
-            "calls": (
-                [(c.content, c.error) for c in result.calls],
-                [(c["content"], c["error"]) for c in row["calls"]],
-            ),
-            "content_mismatches": (result.content_mismatches, 0),
-            "agent_db_match_gold_replay": (not result.collateral_damage, row["agent_db_match_gold_replay"]),
-            "user_db_match_gold_replay": (result.user_db_matches_gold_replay, row["user_db_match_gold_replay"]),
-            "pred_agent_db_hash": (result.agent_db_hash, row["pred_agent_db_hash"]),
-            "pred_user_db_hash": (result.user_db_hash, row["pred_user_db_hash"]),
-            "final_state_diff": (result.final_state_diff, row["final_state_diff"]),
-        }
-        for key, (ours, theirs) in checks.items():
-            if ours != theirs:
-                bad[key] += 1
-                first.setdefault(key, (row["task_id"], ours, theirs))
+    bad, first = compare_with_oracle(verifier.verify_many(trajectories), rows)
     return len(rows), bad, first
 
 

@@ -19,7 +19,8 @@ def _state(verifier: Tau2Verifier, row: dict) -> TelecomEnvironment:
         env = TelecomEnvironment(verifier.tasks.base_state.clone())
         env.sync()
         return env
-    task = verifier.tasks.tasks[row["task_id"]]
+    task = verifier.tasks.get(row["task_id"])
+    assert task is not None
     env = verifier.initial_environment(task)
     for gold in task.gold_actions[: row["gold_prefix_len"]]:
         env.call_tool(gold.requestor, gold.name, dict(gold.arguments))
