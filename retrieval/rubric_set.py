@@ -67,6 +67,9 @@ class RubricItem(BaseModel, frozen=True):
     weight: float = Field(ge=0.0, le=10.0)
     derived_from: tuple[str, ...] = Field((), description="Ids of the KB rubrics it was derived from.")
     check: MachineCheck | None = Field(None, description="Machine check carried over from its one checked source.")
+    condition: str | None = Field(
+        None, description="When the criterion applies ('the APN has no MMSC URL'); absent cause → not applicable."
+    )
     origin: ItemOrigin
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from kb import KnowledgeBase, LLMClient, LLMReply, RubricStatus, RubricView, UsageDelta, load_prompt
 from retrieval.cache_keys import RUBRIC_SET_NAMESPACE, rubric_set_key
+from retrieval.identifiers import generalise, scrub_check
 from retrieval.neighbours import Neighbours
 from retrieval.prune import prune
 from retrieval.rubric_set import RubricItem, RubricSet, SynthesisError, SynthesisErrorKind
@@ -28,13 +29,23 @@ logger = logging.getLogger(__name__)
 PROMPT = ("retrieval", "synthesis.rubrics")
 
 
-def ranked_rubrics(neighbours: Neighbours) -> list[RubricView]:
+def ranked_rubrics(
+    neighbours: Neighbours, *, min_query_similarity: float = -1.0, min_rubric_similarity: float = -1.0
+) -> list[RubricView]:
     """Neighbour rubrics interleaved by rank (standalone i, then query i's rubrics), once each, not retired.
 
-    Reward-basis rubrics (how τ² combines components) are bookkeeping for verifiers, not criteria: never offered.
+    Neighbours below their relevance floor (cosine with the request) are left out. Reward-basis rubrics (how τ²
+    combines components) are bookkeeping for verifiers, not criteria: never offered.
     """
-    keyed: list[tuple[int, int, RubricView]] = [(i, -1, r.rubric) for i, r in enumerate(neighbours.rubrics)]
-    keyed += [(i, j, r) for i, q in enumerate(neighbours.queries) for j, r in enumerate(q.rubrics)]
+    keyed: list[tuple[int, int, RubricView]] = [
+        (i, -1, r.rubric) for i, r in enumerate(neighbours.rubrics) if _above(r.similarity, min_rubric_similarity)
+    ]
+    keyed += [
+        (i, j, r)
+        for i, q in enumerate(neighbours.queries)
+        if _above(q.similarity, min_query_similarity)
+        for j, r in enumerate(q.rubrics)
+    ]
     seen: dict[str, RubricView] = {}
     for _, _, rubric in sorted(keyed, key=lambda t: (t[0], t[1])):
         bookkeeping = rubric.check is not None and rubric.check.type == "reward_basis"
@@ -65,7 +76,9 @@ async def abuild_rubric_set(
     cfg = kb.settings.synthesis
     if neighbours is None:
         neighbours = await asyncio.to_thread(_retrieve, kb, question)
-    candidates = ranked_rubrics(neighbours)
+    candidates = ranked_rubrics(
+        neighbours, min_query_similarity=cfg.min_query_similarity, min_rubric_similarity=cfg.min_rubric_similarity
+    )
     kept, pruned = prune(candidates, kb.usage_of([r.id for r in candidates]), kb.settings.pruning)
     offered = kept[: cfg.max_neighbours]
     prompt = load_prompt(*PROMPT)
@@ -133,6 +146,7 @@ def _from_reply(kb: KnowledgeBase, reply: LLMReply, offered: Sequence[RubricView
         items = verify_checks(
             items_from_draft(reply.value.items, offered), {r.id: r for r in offered}, kb.embedder, cfg.check_similarity
         )
+        items = scrub_items(items, base["question"])
         validated = validate_items(items, kb.embedder, cfg, seed)
         if validated.items:
             return RubricSet(
@@ -142,7 +156,8 @@ def _from_reply(kb: KnowledgeBase, reply: LLMReply, offered: Sequence[RubricView
     logger.warning(
         "synthesis failed (%s: %s); falling back to %d retrieved rubrics", error.kind, error.message, len(offered)
     )
-    validated = validate_items([item_from_view(r) for r in offered], kb.embedder, cfg, seed, ranked=True)
+    fallback_items = scrub_items([item_from_view(r) for r in offered], base["question"])
+    validated = validate_items(fallback_items, kb.embedder, cfg, seed, ranked=True)
     return RubricSet(
         items=validated.items,
         merged=validated.merged,
@@ -152,6 +167,24 @@ def _from_reply(kb: KnowledgeBase, reply: LLMReply, offered: Sequence[RubricView
         usage=reply.usage,
         **base,
     )
+
+
+def scrub_items(items: Sequence[RubricItem], question: str) -> list[RubricItem]:
+    """Items with identifiers the question does not contain generalised away (text, condition and check)."""
+    out = []
+    for item in items:
+        text = generalise(item.text, question)
+        condition = generalise(item.condition, question) if item.condition else None
+        check = scrub_check(item.check, question)
+        if (text, condition, check) != (item.text, item.condition, item.check):
+            logger.info("generalised identifiers out of %s", item.id)
+            item = item.model_copy(update={"text": text, "condition": condition, "check": check})
+        out.append(item)
+    return out
+
+
+def _above(similarity: float | None, floor: float) -> bool:
+    return floor <= -1.0 or similarity is None or similarity >= floor  # None: a hand-built neighbour
 
 
 def _record_use(kb: KnowledgeBase, items: Sequence[RubricItem]) -> None:

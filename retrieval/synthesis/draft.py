@@ -25,6 +25,7 @@ class DraftItem(BaseModel):
     kind: Literal["hard_rule", "principle", "tool_call"]
     importance: Literal["essential", "important", "optional", "pitfall"]
     sources: list[int] = Field(max_length=4, description="Numbers of the reference rubrics it is based on.")
+    condition: str | None = Field(None, max_length=160, description="When it applies; null = always.")
 
 
 @cache
@@ -46,7 +47,8 @@ def listed_rubrics(offered: Sequence[RubricView]) -> str:
         text = " ".join(rubric.text.split())
         text = text if len(text) <= MAX_LISTED_TEXT else text[: MAX_LISTED_TEXT - 1] + "…"
         tool = f", tool {rubric.check.name}" if isinstance(rubric.check, ToolCallCheck) else ""
-        lines.append(f"{number}. [{rubric.kind}, {rubric.importance}{tool}] {text}")
+        condition = f" (only if: {rubric.condition})" if rubric.condition else ""
+        lines.append(f"{number}. [{rubric.kind}, {rubric.importance}{tool}] {text}{condition}")
     return "\n".join(lines)
 
 
@@ -60,6 +62,7 @@ def item_from_view(rubric: RubricView) -> RubricItem:
         weight=rubric.weight,
         derived_from=(rubric.id,),
         check=rubric.check,
+        condition=rubric.condition,
         origin=ItemOrigin.RETRIEVED,
     )
 
@@ -78,6 +81,10 @@ def items_from_draft(drafts: Sequence[DraftItem], offered: Sequence[RubricView])
         kind, importance = RubricKind(draft.kind), Importance(draft.importance)
         checked = [s for s in sources if s.check is not None]
         check = checked[0].check if kind in CHECKED_KINDS and len(checked) == 1 else None
+        conditions = [s.condition for s in sources if s.condition]
+        condition = " ".join(draft.condition.split()) if draft.condition else None
+        if condition is None and sources and len(conditions) == len(sources) and len(set(conditions)) == 1:
+            condition = conditions[0]  # every source applies only under the same cause: so does the item
         items.append(
             RubricItem(
                 id=derived_id("s", kind.value, normalise_text(text)),
@@ -87,6 +94,7 @@ def items_from_draft(drafts: Sequence[DraftItem], offered: Sequence[RubricView])
                 weight=DEFAULT_WEIGHTS[importance],
                 derived_from=tuple(s.id for s in sources),
                 check=check,
+                condition=condition,
                 origin=ItemOrigin.SYNTHESISED,
             )
         )

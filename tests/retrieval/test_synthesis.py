@@ -128,11 +128,12 @@ def test_reply_maps_source_numbers_to_kb_ids_and_carries_the_one_check(refuel_kb
         ("r-refuel-limit", "r-refuel-call"),
     ]
     assert all(i.origin is ItemOrigin.SYNTHESISED and i.id.startswith("s-") for i in result.items)
-    assert result.items[1].check == ToolCallCheck(name="refuel_data", arguments={"gb": 2.0}, compare_args=["gb"])
+    # the neighbour's 2.0 GB is not in this request: the carried check compares the tool name only
+    assert result.items[1].check == ToolCallCheck(name="refuel_data", arguments={}, compare_args=[])
     assert result.items[0].check is None and result.items[2].check is None  # no check / a principle
     assert [i.weight for i in result.items] == [1.0, 1.0, 0.6]
     assert result.offered == ("r-identity", "r-refuel-limit", "r-refuel-call", "r-polite")
-    assert result.prompt == "retrieval.synthesis@2" and result.usage is not None
+    assert result.prompt == "retrieval.synthesis@3" and result.usage is not None
 
     request = transport.requests[0]
     assert request.schema_name == "RubricDraft" and request.json_schema["properties"]["items"]["maxItems"] == 8

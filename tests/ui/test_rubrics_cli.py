@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,25 @@ def test_a_model_that_cannot_be_loaded_exits_3_with_one_line(data_dir: Path, tmp
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot use the LLM (GGUF file")
     assert result.stdout == ""
+
+
+def test_search_and_rubrics_return_the_same_neighbours(data_dir: Path, smollm2_llm: LLMSettings) -> None:
+    """`telerubric search` and `telerubric rubrics` run one engine: same text and filters → same neighbours."""
+    from ui.cli.main import app as main_app  # noqa: PLC0415 - the real console script
+
+    env = _env(data_dir, TELERUBRIC_LLM__BASE_URL=str(smollm2_llm.base_url), TELERUBRIC_LLM__MODEL=smollm2_llm.model)
+    runner = CliRunner()
+    seen = []
+    for filters in ([], ["--tag", "no-such-tag"], ["--status", "draft"]):
+        found = runner.invoke(main_app, ["search", QUESTION, "--json", *filters], env=env)
+        assert found.exit_code == 0, found.output
+        hits = json.loads(found.stdout)
+        built = runner.invoke(main_app, ["rubrics", QUESTION, "--json", *filters], env=env)
+        assert built.exit_code == 0, built.output
+        neighbours = RubricsOutput.model_validate_json(built.stdout).neighbours
+        expected = [("queries", q.query.id) for q in neighbours.queries] + [
+            ("rubrics", r.rubric.id) for r in neighbours.rubrics
+        ]
+        assert [(h["collection"], h["id"]) for h in hits] == expected
+        seen.append(len(expected))
+    assert seen[0] > 0 and seen[1] == 0 and seen[2] > 0, seen

@@ -8,8 +8,8 @@ import time
 import typer
 from pydantic import BaseModel, Field
 
-from kb import EnvironmentProblem, KnowledgeBase, LLMClient
-from retrieval import Neighbours, RubricSet, SynthesisErrorKind
+from kb import EnvironmentProblem, KnowledgeBase, LLMClient, SearchFilter
+from retrieval import Neighbours, RubricSet, SynthesisErrorKind, abuild_rubric_set, retrieve
 from ui.cli.common import cli_errors, open_kb, settings
 
 # Synthesis faults that mean the model cannot be used at all: exit 3, not a silent fallback.
@@ -29,13 +29,19 @@ def rubrics(
     as_json: bool = typer.Option(False, "--json", help="Print one RubricsOutput JSON document."),
     explain: bool = typer.Option(False, "--explain", help="Also show the neighbours and the rubrics offered."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore cached rubric sets (a success is still stored)."),
+    tag: list[str] = typer.Option([], "--tag", help="Neighbours with any of these tags (repeatable)."),
+    status: list[str] = typer.Option([], "--status", help="Rubric statuses (default: retrieval.statuses)."),
 ) -> None:
     """Synthesise the rubric set for QUESTION (starts the embedded LLM server when no llm.base_url is set)."""
     with cli_errors():
         cfg = settings()
         started = time.perf_counter()
         with open_kb(cfg, progress=False) as kb:
-            neighbours, rubric_set = asyncio.run(_build(kb, LLMClient.from_settings(cfg), question, no_cache))
+            neighbours, rubric_set = asyncio.run(
+                _build(
+                    kb, LLMClient.from_settings(cfg), question, no_cache, SearchFilter(tags_any=tag, statuses=status)
+                )
+            )
         if rubric_set.error is not None and rubric_set.error.kind in ENVIRONMENT_KINDS:
             raise EnvironmentProblem(
                 f"cannot use the LLM ({rubric_set.error.message}); "
@@ -47,11 +53,11 @@ def rubrics(
     typer.echo(output.model_dump_json(indent=2) if as_json else render(output, explain=explain))
 
 
-async def _build(kb: KnowledgeBase, client: LLMClient, question: str, no_cache: bool) -> tuple[Neighbours, RubricSet]:
-    from retrieval import abuild_rubric_set, retrieve
-
+async def _build(
+    kb: KnowledgeBase, client: LLMClient, question: str, no_cache: bool, filters: SearchFilter
+) -> tuple[Neighbours, RubricSet]:
     try:
-        neighbours = await asyncio.to_thread(retrieve, kb, question)
+        neighbours = await asyncio.to_thread(retrieve, kb, question, filters=filters)
         return neighbours, await abuild_rubric_set(kb, client, question, neighbours=neighbours, use_cache=not no_cache)
     finally:
         await client.aclose()
