@@ -77,7 +77,7 @@ def serve(
         url = server.start(llm.startup_timeout_s)
     except EnvironmentProblem as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise typer.Exit(exc.exit_code) from exc
     typer.echo(url)
     typer.echo(
         f"serving {server.model.path} as model {llm.model!r} ({server.model.source}); "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -11,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from judge import Tau2Error, Tau2Result, Tau2Verifier, load_tasks, read_trajectories
+from judge import Tau2Result, Tau2Verifier, load_tasks, read_trajectories
+from kb import EnvironmentProblem
 from ui.cli.common import cli_errors, open_kb
 
 verify_app = typer.Typer(help="Programmatic verifiers.", no_args_is_help=True)
@@ -20,11 +20,6 @@ verify_app = typer.Typer(help="Programmatic verifiers.", no_args_is_help=True)
 @verify_app.callback()
 def _group() -> None:
     """Programmatic verifiers (kept a command group even with one command)."""
-
-
-def _fail(message: str, hint: str) -> typer.Exit:
-    typer.echo(f"error: {message}" if ";" in message else f"error: {message}; {hint}", err=True)
-    return typer.Exit(code=1)
 
 
 def _progress(items: Iterable[Tau2Result]) -> Iterator[Tau2Result]:
@@ -88,23 +83,18 @@ def tau2(
         bool, typer.Option(help="Include each replayed call (content, error flag) in the output.")
     ] = False,
     with_state_diff: Annotated[bool, typer.Option(help="Include the final state diff (oracle format).")] = False,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks and debug logs.")] = False,
 ) -> None:
     """Replay τ²-bench telecom trajectories and score them as tau2-bench does (tasks from --tasks or --from-kb)."""
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr)
     if (tasks is None) == (not from_kb):
-        typer.echo("error: give either --tasks DIR or --from-kb; see --help", err=True)
-        raise typer.Exit(code=2)
+        raise typer.BadParameter("give either --tasks DIR or --from-kb")
     options = {"gate_on_collateral": gate_on_collateral, "strict": strict, "with_state_diff": with_state_diff}
-    if from_kb:
-        with cli_errors(), open_kb(progress=False) as kb:
-            _verify(Tau2Verifier.from_kb(kb, **options), trajectories, out, phone_tools_as_user, with_calls)
-        return
-    try:
+    with cli_errors():
+        if from_kb:
+            with open_kb(progress=False) as kb:
+                _verify(Tau2Verifier.from_kb(kb, **options), trajectories, out, phone_tools_as_user, with_calls)
+            return
         task_set = load_tasks(tasks, tasks_file=tasks_file, db_file=db_file, user_db_file=user_db_file)
-    except Tau2Error as exc:
-        raise _fail(str(exc), "check the --tasks folder and file options") from None
-    _verify(Tau2Verifier(task_set, **options), trajectories, out, phone_tools_as_user, with_calls)
+        _verify(Tau2Verifier(task_set, **options), trajectories, out, phone_tools_as_user, with_calls)
 
 
 def _verify(verifier: Tau2Verifier, trajectories: Path, out: Path, phone_tools_as_user: bool, with_calls: bool) -> None:
@@ -123,10 +113,8 @@ def _verify(verifier: Tau2Verifier, trajectories: Path, out: Path, phone_tools_a
             for result in _progress(verifier.verify_many(stream)):
                 fh.write(result.model_dump_json(exclude=exclude) + "\n")
                 results.append(result.model_copy(update={"calls": [], "final_state_diff": None}))
-    except Tau2Error as exc:
-        raise _fail(str(exc), "fix or remove that input and run again") from None
     except OSError as exc:
-        raise _fail(f"cannot write {out}: {exc.strerror}", "choose a writable --out path") from None
+        raise EnvironmentProblem(f"cannot write {out}: {exc.strerror}; choose a writable --out path") from None
     typer.echo(render_summary(results, time.perf_counter() - start))
     for r in results:
         if r.error:

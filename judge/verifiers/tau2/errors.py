@@ -1,7 +1,9 @@
 """Exceptions for callers' mistakes: bad task folders and malformed trajectory files."""
 
+from kb import TelerubricError
 
-class Tau2Error(ValueError):
+
+class Tau2Error(TelerubricError, ValueError):
     """Base class for input errors a user can act on (file, line, what is wrong)."""
 
 
