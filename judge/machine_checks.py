@@ -1,0 +1,114 @@
+"""Programmatic checks first: the matched query's machine checks and the rubric set's policy checks, run on one
+input, as `CriterionVerdict`s. A check that cannot speak to the input is not applicable; one that cannot run
+raises `VerifierError` (the reward becomes an error value, never a silent score).
+
+Which checks run where:
+- the matched KB query (same question): `ChoiceCheck` → mcq, `NumericCheck` → numeric, τ² checks → replay of
+  the trajectory against the task's initial state from the KB (one gate on τ²'s reward, plus per-check
+  verdicts), or, without a τ² task, `ToolCallCheck` on the tool calls of a chat transcript;
+- rubric-set items: only `PolicyCheck`, which holds for every request; any other check on an item came from a
+  neighbour (another question) and is left to the judge as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from judge.inputs import JudgedInput
+from judge.matching import QueryMatch
+from judge.result import CriterionVerdict, Decider, Verdict
+from judge.verifiers import check_choice, check_numeric, check_policy, check_tool_call
+from judge.verifiers.outcome import CheckOutcome
+from judge.verifiers.tau2_kb import tau2_verdicts
+from kb import (
+    ChoiceCheck,
+    EnvAssertionCheck,
+    KnowledgeBase,
+    NumericCheck,
+    PolicyCheck,
+    RewardBasisCheck,
+    RubricView,
+    ToolCallCheck,
+)
+from retrieval import RubricItem
+
+TAU2_CHECKS = (ToolCallCheck, EnvAssertionCheck, RewardBasisCheck)
+
+
+@dataclass(frozen=True)
+class MachineVerdicts:
+    """Verdicts of every check that ran, and the rubric-set items they decided (left out of the LLM judge)."""
+
+    verdicts: tuple[CriterionVerdict, ...]
+    decided_items: frozenset[str]
+
+
+def run_machine_checks(
+    kb: KnowledgeBase,
+    match: QueryMatch,
+    items: Sequence[RubricItem],
+    given: JudgedInput,
+    *,
+    gate_on_collateral: bool,
+) -> MachineVerdicts:
+    """Run every applicable check. Raises `VerifierError` when a check cannot run on this input."""
+    verdicts: list[CriterionVerdict] = []
+    for rubric in match.checked:
+        if isinstance(rubric.check, ChoiceCheck):
+            verdicts.append(_verdict(rubric, check_choice(given.final_answer, rubric.check), "mcq", gate=True))
+        elif isinstance(rubric.check, NumericCheck):
+            verdicts.append(_verdict(rubric, check_numeric(given.final_answer, rubric.check), "numeric", gate=True))
+    tau2_rubrics = [r for r in match.checked if isinstance(r.check, TAU2_CHECKS)]
+    if tau2_rubrics and given.trajectory is not None and match.query is not None:
+        verdicts += tau2_verdicts(
+            kb, match.query, tau2_rubrics, given.trajectory, gate_on_collateral=gate_on_collateral
+        )
+    elif tau2_rubrics and given.tool_calls is not None:
+        for rubric in tau2_rubrics:
+            if isinstance(rubric.check, ToolCallCheck) and not rubric.condition:
+                outcome = check_tool_call(given.tool_calls, rubric.check)
+                verdicts.append(_verdict(rubric, outcome, "tool_calls", gate=rubric.kind == "hard_rule"))
+    decided: set[str] = set()
+    for item in items:
+        if isinstance(item.check, PolicyCheck) and given.tool_calls is not None:
+            outcome = check_policy(given.tool_calls, item.check)
+            if outcome.verdict is Verdict.NOT_APPLICABLE:
+                continue  # the check's trigger never happened: the judge reads the rubric's wider text instead
+            verdicts.append(_item_verdict(item, outcome, "policy", gate=item.kind == "hard_rule"))
+            decided.add(item.id)
+    return MachineVerdicts(verdicts=tuple(verdicts), decided_items=frozenset(decided))
+
+
+def _verdict(rubric: RubricView, outcome: CheckOutcome, component: str, *, gate: bool) -> CriterionVerdict:
+    return CriterionVerdict(
+        criterion_id=f"{outcome.verifier}:{rubric.id}",
+        text=rubric.text,
+        kind=rubric.kind,
+        importance=rubric.importance,
+        weight=rubric.weight,
+        component=component,
+        gate=gate and outcome.verdict is not Verdict.NOT_APPLICABLE,
+        condition=rubric.condition,
+        verdict=outcome.verdict,
+        reason=outcome.reason,
+        rubric_ids=(rubric.id,),
+        decided_by=Decider(kind="verifier", name=outcome.verifier),
+    )
+
+
+def _item_verdict(item: RubricItem, outcome: CheckOutcome, component: str, *, gate: bool) -> CriterionVerdict:
+    return CriterionVerdict(
+        criterion_id=item.id,
+        text=item.text,
+        kind=item.kind,
+        importance=item.importance,
+        weight=item.weight,
+        component=component,
+        gate=gate and outcome.verdict is not Verdict.NOT_APPLICABLE,
+        condition=item.condition,
+        verdict=outcome.verdict,
+        reason=outcome.reason,
+        rubric_ids=item.derived_from,
+        decided_by=Decider(kind="verifier", name=outcome.verifier),
+    )

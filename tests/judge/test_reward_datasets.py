@@ -1,0 +1,84 @@
+"""`RewardModel` on the real data sets, verifiers only (`judge.use_llm = False`): τ² oracle trajectories scored
+from the KB give the oracle's rewards; TeleQnA items with right, wrong and multi-option answers."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from ingest import ingest_tau2, ingest_teleqna
+from judge import JudgeErrorKind, RewardModel
+from kb import ChoiceCheck, Embedder, KnowledgeBase, load_settings
+from kb.tables import Query
+from tests.judge.verifiers.test_tau2_support import read_oracle
+
+TASKS = 40  # seeded sample of τ² tasks, plus every task of the oracle's edge cases
+
+
+@pytest.fixture(scope="module")
+def tau2_model(tau2_dir: Path, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RewardModel]:
+    tasks = json.loads((tau2_dir / "tasks.json").read_text())
+    edge = {row["task_id"] for row in read_oracle(tau2_dir, "edge_cases.jsonl.gz")}
+    picked = set(random.Random(1).sample([t["id"] for t in tasks], TASKS)) | edge
+    folder = tmp_path_factory.mktemp("tau2")
+    (folder / "tasks.json").write_text(json.dumps([t for t in tasks if t["id"] in picked]))
+    for name in ("db.toml", "user_db.toml"):
+        shutil.copy(tau2_dir / name, folder / name)
+    settings = load_settings(data_dir=tmp_path_factory.mktemp("kb"), judge={"use_llm": False})
+    with KnowledgeBase(settings, embedder=embedder) as kb:
+        assert ingest_tau2(kb, folder).rejected == []
+        with RewardModel(settings, kb=kb) as model:
+            yield model
+
+
+@pytest.mark.parametrize("name", ["gold.jsonl.gz", "drop_one.jsonl.gz", "edge_cases.jsonl.gz"])
+def test_tau2_trajectories_from_the_kb_get_the_oracles_reward(
+    tau2_model: RewardModel, tau2_dir: Path, name: str
+) -> None:
+    kb = tau2_model.kb
+    rows = [r for r in read_oracle(tau2_dir, name) if kb.find_queries(dataset_id=r["task_id"])]
+    assert len(rows) >= 30
+    texts = {r["task_id"]: next(iter(kb.find_queries(dataset_id=r["task_id"]).values())).text for r in rows}
+    wrong = []
+    for row in rows:
+        result = tau2_model.score(texts[row["task_id"]], trajectory=row, task_id=row["task_id"])
+        assert result.error is None, result.error
+        oracle = row["reward"]
+        ok = result.components["tau2"] == oracle and (result.score == 0.0) == (oracle == 0.0)
+        if not ok:
+            wrong.append((row["task_id"], oracle, result.components["tau2"], result.score))
+    assert not wrong, wrong[:5]
+
+
+def test_an_unknown_task_id_is_an_error_value(tau2_model: RewardModel) -> None:
+    result = tau2_model.score("My phone has no service.", trajectory={"calls": []}, task_id="[mms_issue]nope")
+    assert result.score is None and result.error.kind in (JudgeErrorKind.EMPTY, JudgeErrorKind.VERIFIER)
+    assert any("not in the knowledge base" in n for n in result.notes)
+
+
+def test_teleqna_items_right_wrong_and_several(teleqna_zip: Path, embedder: Embedder, tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "kb", judge={"use_llm": False})
+    with KnowledgeBase(settings, embedder=embedder) as kb:
+        ingest_teleqna(kb, teleqna_zip, sample=60, seed=3)
+        with Session(kb.engine) as session:
+            queries = list(session.exec(select(Query).where(Query.source == "teleqna")))
+        views = kb.queries([q.id for q in queries])
+        rubrics = kb.rubrics([r for v in views.values() for r in v.rubric_ids])
+        checked = 0
+        with RewardModel(settings, kb=kb) as model:
+            for view in views.values():
+                check = next(rubrics[r].check for r in view.rubric_ids if isinstance(rubrics[r].check, ChoiceCheck))
+                other = 1 if check.answer != 1 else 2
+                right = model.score(view.text, f"The answer is option {check.answer}.")
+                wrong = model.score(view.text, f"The answer is option {other}.")
+                several = model.score(view.text, f"Options {check.answer} and {other} are both correct.")
+                assert (right.score, wrong.score, several.score) == (1.0, 0.0, 0.0), view.id
+                assert right.components["mcq"] == 1.0 and wrong.components["gates"] == 0.0
+                checked += 1
+    assert checked >= 50

@@ -1,0 +1,206 @@
+"""`RewardModel` on a real KB (SQLite + milvus-lite + packaged embedder) with a scripted LLM at the transport:
+machine checks from the matched query, gates, aggregation, errors as values, caches, groups, the sync facade."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from judge import JudgeErrorKind, RewardModel, Verdict
+from kb import (
+    ChoiceCheck,
+    Embedder,
+    KnowledgeBase,
+    NumericCheck,
+    QueryRecord,
+    RubricRecord,
+    ScriptedTransport,
+    Settings,
+    load_settings,
+)
+
+MCQ = "Which 3GPP release first specified 5G NR? 1) Release 13 2) Release 15 3) Release 17"
+MATH = "A link carries 20 MHz at 5 bit/s/Hz. What is its capacity in Mbit/s?"
+MMS = "My picture messages fail to send since I changed phones, texts work fine."
+
+
+@pytest.fixture
+def reward_settings(tmp_path: Path) -> Settings:
+    return load_settings(
+        data_dir=tmp_path / "kb",
+        llm={"model": "scripted", "backoff_s": 0.0, "timeout_s": 5.0, "max_retries": 0},
+        judge={"usage_flush_every": 1},
+    )
+
+
+@pytest.fixture
+def reward_kb(reward_settings: Settings, embedder: Embedder) -> Iterator[KnowledgeBase]:
+    with KnowledgeBase(reward_settings, embedder=embedder) as kb:
+        kb.apply(
+            [
+                QueryRecord(
+                    id="q-mcq",
+                    text=MCQ,
+                    rubrics=[
+                        RubricRecord(
+                            id="r-mcq",
+                            kind="hard_rule",
+                            importance="essential",
+                            text="The response selects option 2 (Release 15).",
+                            check=ChoiceCheck(answer=2, options=["Release 13", "Release 15", "Release 17"]),
+                        )
+                    ],
+                ),
+                QueryRecord(
+                    id="q-math",
+                    text=MATH,
+                    rubrics=[
+                        RubricRecord(
+                            id="r-math",
+                            kind="hard_rule",
+                            importance="essential",
+                            text="The final answer is 100 Mbit/s.",
+                            check=NumericCheck(value=100.0, rel_tol=0.01),
+                        )
+                    ],
+                ),
+                QueryRecord(
+                    id="q-mms",
+                    text="I can't send picture messages (MMS) from my new phone, but SMS works.",
+                    rubrics=[
+                        RubricRecord(
+                            id="r-apn",
+                            kind="principle",
+                            importance="essential",
+                            text="The agent checks the MMSC URL in the phone's APN settings.",
+                        ),
+                        RubricRecord(
+                            id="r-upsell",
+                            kind="principle",
+                            importance="pitfall",
+                            text="The agent tries to sell a new plan before troubleshooting.",
+                        ),
+                    ],
+                ),
+            ]
+        )
+        yield kb
+
+
+def draft(*items: tuple[str, str, list[int]]) -> str:
+    return json.dumps(
+        {
+            "items": [
+                {"text": t, "kind": "principle", "importance": imp, "sources": s, "condition": None}
+                for t, imp, s in items
+            ]
+        }
+    )
+
+
+def verdicts(*labels: str) -> str:
+    return json.dumps({"verdicts": [{"number": n, "verdict": v, "reason": f"r{n}"} for n, v in enumerate(labels, 1)]})
+
+
+MMS_DRAFT = draft(
+    ("The agent checks the MMSC URL in the phone's APN settings.", "essential", [1]),
+    ("The agent tries to sell a new plan before troubleshooting.", "pitfall", [2]),
+)
+
+
+def model(settings: Settings, kb: KnowledgeBase, *replies: object, **judge: object) -> RewardModel:
+    if judge:
+        settings = settings.model_copy(update={"judge": settings.judge.model_copy(update=judge)})
+    return RewardModel(settings, kb=kb, transport=ScriptedTransport(*replies))
+
+
+def test_multiple_choice_is_a_gate_from_the_matched_query(reward_settings: Settings, reward_kb: KnowledgeBase) -> None:
+    with model(reward_settings, reward_kb, use_llm=False) as rm:
+        right = rm.score(MCQ, "The answer is 2: Release 15 introduced NR.")
+        wrong = rm.score(MCQ, "(C) Release 17")
+        several = rm.score(MCQ, "Either option 1 or option 2.")
+    assert right.score == 1.0 and right.components["mcq"] == 1.0 and right.matched_query == "q-mcq"
+    assert right.verdicts[0].decided_by.name == "mcq" and right.verdicts[0].rubric_ids == ("r-mcq",)
+    assert wrong.score == 0.0 and wrong.components["gates"] == 0.0
+    assert several.score == 0.0 and "several" in several.verdicts[0].reason
+
+
+def test_numeric_answers_and_a_merely_similar_question_gets_no_check(
+    reward_settings: Settings, reward_kb: KnowledgeBase
+) -> None:
+    with model(reward_settings, reward_kb, use_llm=False) as rm:
+        assert rm.score(MATH, "C = 20e6 × 5 = 1.0 × 10^2 Mbit/s").score == 1.0
+        assert rm.score(MATH, "The capacity is 120 Mbps.").score == 0.0
+        similar = rm.score("A link carries 40 MHz at 5 bit/s/Hz. What is its capacity in Mbit/s?", "200 Mbit/s")
+    assert similar.score is None and similar.error.kind is JudgeErrorKind.EMPTY
+    assert similar.matched_query is None and any("no KB query" in n for n in similar.notes)
+
+
+def test_llm_criteria_aggregate_with_pitfalls(reward_settings: Settings, reward_kb: KnowledgeBase) -> None:
+    with model(reward_settings, reward_kb, MMS_DRAFT, verdicts("met", "met")) as rm:
+        result = rm.score(MMS, "Let me sell you a new plan. Also, check the MMSC URL in your APN settings.")
+    assert result.error is None
+    assert result.score == 0.0  # essential met (1.0) minus pitfall met (1.0)
+    assert [v.verdict for v in result.verdicts] == [Verdict.MET, Verdict.MET]
+    assert result.verdicts[0].decided_by.kind == "judge" and result.prompt_versions["judge"].startswith("judge.")
+    assert result.components["principles"] == 0.0 and result.rubric_set_key
+
+
+def test_errors_are_values_never_scores(reward_settings: Settings, reward_kb: KnowledgeBase) -> None:
+    with model(reward_settings, reward_kb, MMS_DRAFT, TimeoutError()) as rm:
+        timed_out = rm.score(MMS, "Check the APN.")
+    assert timed_out.score is None and timed_out.error.kind is JudgeErrorKind.TIMEOUT
+    assert timed_out.error.stage == "judge" and set(timed_out.components.values()) == {None}
+    with model(reward_settings, reward_kb, MMS_DRAFT, "not json", "still not json", no_cache=True) as rm:
+        garbled = rm.score(MMS, "Check the APN, please.")
+    assert garbled.score is None and garbled.error.kind is JudgeErrorKind.PARSE
+
+
+def test_a_group_builds_the_rubric_set_once_and_a_warm_cache_repeats_the_result(
+    reward_settings: Settings, reward_kb: KnowledgeBase
+) -> None:
+    responses = ["Check the MMSC URL.", "Buy our premium plan!", "Restart your phone."]
+    replies = [MMS_DRAFT, verdicts("met", "not_met"), verdicts("not_met", "met"), verdicts("not_met", "not_met")]
+    transport = ScriptedTransport(*replies)
+    with RewardModel(reward_settings, kb=reward_kb, transport=transport) as rm:
+        first = rm.score_group(MMS, responses)
+        calls = len(transport.requests)
+        again = rm.score_group(MMS, responses)
+    assert calls == 4  # 1 synthesis + 3 judge calls
+    assert len(transport.requests) == calls  # the second pass came from the caches
+    assert [r.score for r in first] == [r.score for r in again] == [1.0, 0.0, 0.0]
+    assert "verdicts" in again[0].cache_hits and "rubric_set" in again[0].cache_hits
+    usage = reward_kb.usage_of(["r-apn", "r-upsell"])
+    assert usage["r-apn"].met == 2 and usage["r-apn"].not_met == 4  # both passes, written back in batches
+
+
+def test_the_sync_facade_works_inside_a_running_event_loop(
+    reward_settings: Settings, reward_kb: KnowledgeBase
+) -> None:
+    with model(reward_settings, reward_kb, use_llm=False) as rm:
+
+        async def inside() -> float | None:
+            return rm.score(MCQ, "2").score  # e.g. called from a trainer's own async loop
+
+        assert asyncio.run(inside()) == 1.0
+        assert asyncio.run(rm.ascore(MCQ, "1")).score == 0.0
+
+
+def test_pairwise_gates_decide_before_the_judge(reward_settings: Settings, reward_kb: KnowledgeBase) -> None:
+    with model(reward_settings, reward_kb, use_llm=False) as rm:
+        outcome = rm.compare(MCQ, "Option 1", "The answer is 2")
+    assert outcome.winner == "b" and outcome.decided_by == "verifier"
+
+
+def test_both_orders_must_agree(reward_settings: Settings, reward_kb: KnowledgeBase) -> None:
+    pair = lambda better: json.dumps({"better": better, "reason": "x"})  # noqa: E731
+    with model(reward_settings, reward_kb, MMS_DRAFT, pair("A"), pair("B")) as rm:
+        agreed = rm.compare(MMS, "Check the MMSC URL.", "Buy a plan.")
+    assert agreed.winner == "a" and agreed.consistent
+    with model(reward_settings, reward_kb, pair("A"), pair("A")) as rm:  # rubric set cached: 2 judge calls
+        biased = rm.compare(MMS, "Check the MMSC URL.", "Buy a plan.")
+    assert biased.winner is None and biased.consistent is False and "position bias" in biased.reason
