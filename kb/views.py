@@ -110,3 +110,12 @@ def find_query_ids(engine: Engine, *, dataset_id: str | None = None, text: str |
         stmt = stmt.where(col(Query.text) == text)
     with Session(engine) as session:
         return sorted(session.exec(stmt))
+
+
+def list_query_ids(engine: Engine, *, source: str | None = None, limit: int = 100) -> list[str]:
+    """Up to `limit` query ids (of one source), in id order."""
+    stmt = select(Query.id).order_by(col(Query.id)).limit(limit)
+    if source is not None:
+        stmt = stmt.where(col(Query.source) == source)
+    with Session(engine) as session:
+        return list(session.exec(stmt))

@@ -65,7 +65,7 @@ def _collateral(task_id: str, result: Tau2Result, gate: bool) -> CriterionVerdic
     paths = ", ".join(result.collateral_paths[:3]) + (" …" if len(result.collateral_paths) > 3 else "")
     return CriterionVerdict(
         criterion_id=f"collateral:{task_id}",
-        text="The agent changes nothing on the account beyond what the task needs (no collateral damage).",
+        text="The agent leaves the account as the gold fix does: no write beyond it, none missing (collateral).",
         kind="hard_rule",
         importance="essential",
         weight=1.0,
