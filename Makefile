@@ -46,6 +46,7 @@ demo: install
 	$(BIN)/telerubric --data-dir $(DEMO_DIR) kb doctor
 	$(BIN)/telerubric --data-dir $(DEMO_DIR) search "my phone says no service since this morning" --k 5
 	$(BIN)/telerubric --data-dir $(DEMO_DIR) rubrics "Customer on line 555-123-2002 says mobile data is on but web pages never load while abroad. What should the agent do?"
+	$(BIN)/telerubric --data-dir $(DEMO_DIR) demo-score
 
 test: install lint postgres-bin
 	TELERUBRIC_SHARED_DIR=$(SHARED) $(BIN)/pytest -q
