@@ -17,16 +17,10 @@ from judge import RewardResult
 from kb import KnowledgeBase, QueryRecord, RubricRecord, Settings, load_settings
 from kb.embedders import Embedder
 from tests.judge.adapters.fakes import FakeBackend
-from ui.cli.common import STATE
 from ui.cli.main import app
 from ui.server import ServerThread, create_app
 
 QUESTION = "I cannot send MMS picture messages from my phone."
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cli_state(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(STATE, "data_dir", None)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from kb.embedders import Embedder
 from kb.records import QueryRecord, RubricRecord, ToolCallCheck
 from kb.settings import LLMSettings, load_settings
 from kb.store import KnowledgeBase
-from ui.cli.common import STATE
 from ui.cli.rubrics_cmd import RubricsOutput, rubrics
 
 QUESTION = "Mobile data is on but web pages never load while I'm abroad."
@@ -52,12 +51,6 @@ def data_dir(tmp_path: Path, embedder: Embedder) -> Path:
             ]
         )
     return where
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cli_state(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Other CLI tests leave `--data-dir` in the CLI's global state; these tests pass it by environment."""
-    monkeypatch.setattr(STATE, "data_dir", None)
 
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:

@@ -9,19 +9,26 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
 import typer
 from pydantic import ValidationError
 
 from kb import BarProgress, InputRejected, Settings, TelerubricError, load_settings
 
 
-@dataclass
+@dataclass(frozen=True)
 class GlobalOptions:
+    """The root command's options, carried in typer's context object (`ctx.obj`), not in module state."""
+
     data_dir: Path | None = None
     debug: bool = False
 
 
-STATE = GlobalOptions()
+def global_options() -> GlobalOptions:
+    """The options of the running command's root context (defaults outside a command, e.g. in library tests)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj if isinstance(obj, GlobalOptions) else GlobalOptions()
 
 
 def configure_logging(debug: bool) -> None:
@@ -43,12 +50,12 @@ def cli_errors() -> Iterator[None]:
         typer.echo(f"error: {len(exc.problems)} problem(s); nothing was written. Fix them and run again.", err=True)
         raise typer.Exit(exc.exit_code) from None
     except TelerubricError as exc:
-        if STATE.debug:
+        if global_options().debug:
             raise
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
     except ValidationError as exc:
-        if STATE.debug:
+        if global_options().debug:
             raise
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -59,7 +66,7 @@ def cli_errors() -> Iterator[None]:
 
 
 def settings() -> Settings:
-    return load_settings(data_dir=STATE.data_dir)
+    return load_settings(data_dir=global_options().data_dir)
 
 
 def open_kb(cfg: Settings | None = None, *, progress: bool = True):  # noqa: ANN201 - KnowledgeBase

@@ -7,13 +7,16 @@ from pathlib import Path
 import typer
 
 from ui.cli import ingest_datasets  # noqa: F401 - registers the dataset commands on `ingest`
-from ui.cli.common import STATE, cli_errors, configure_logging, open_kb
+from ui.cli.common import GlobalOptions, cli_errors, configure_logging, open_kb
 from ui.cli.config_cmd import config_app
+from ui.cli.demo_cmd import demo_score
 from ui.cli.ingest_cmd import ingest_app
 from ui.cli.kb_cmd import kb_app
 from ui.cli.llm_cmd import llm_app
+from ui.cli.reward_cmd import compare, score, serve_command
 from ui.cli.rubrics_cmd import rubrics
 from ui.cli.search_cmd import search
+from ui.cli.ui_cmd import ui
 from ui.cli.verify_cmd import verify_app
 
 app = typer.Typer(
@@ -28,16 +31,22 @@ app.command()(search)
 app.command()(rubrics)
 app.add_typer(llm_app, name="llm", help="The LLM endpoint: embedded llama.cpp server or any OpenAI-compatible one.")
 app.add_typer(verify_app, name="verify", help="Programmatic verifiers (τ²-bench telecom replay).")
+app.command()(score)
+app.command()(compare)
+app.command("serve")(serve_command)
+app.command()(ui)
+app.command("demo-score")(demo_score)
 
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     data_dir: Path | None = typer.Option(
         None, "--data-dir", envvar="TELERUBRIC_DATA_DIR", help="Knowledge base folder (SQLite + milvus-lite)."
     ),
     debug: bool = typer.Option(False, "--debug", help="Verbose logs and tracebacks."),
 ) -> None:
-    STATE.data_dir, STATE.debug = data_dir, debug
+    ctx.obj = GlobalOptions(data_dir=data_dir, debug=debug)
     configure_logging(debug)
 
 
