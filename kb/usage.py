@@ -39,7 +39,7 @@ class RubricUsage(BaseModel, frozen=True):
     met: int = 0
     not_met: int = 0
     not_applicable: int = 0
-    retrieval_events: int = Field(0, description="All retrieval calls so far (the hit-rate denominator).")
+    retrieval_events: int = Field(0, description="All retrieval calls so far (the retrieval-rate denominator).")
 
     @property
     def retrieval_rate(self) -> float | None:

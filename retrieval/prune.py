@@ -1,6 +1,6 @@
 """Hit-frequency pruning of KB rubrics before they reach the generator (and so before judging).
 
-A rubric is pruned when it was retrieved at least `warmup_uses` times and its hit rate is below the floor
+A rubric is pruned when it was retrieved at least `warmup_uses` times and its retrieval rate is below the floor
 (too rare: noise) or above the ceiling (too common: generic), or, once it has `min_verdicts` verdicts,
 when nearly every or nearly no judged response met it. Comparisons are strict (`<`, `>`); rubrics
 without statistics are kept; with `exempt_checked`, rubrics carrying a machine check are never pruned.

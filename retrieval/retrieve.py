@@ -66,7 +66,7 @@ class Retriever:
         self._cfg = self._settings.retrieval
         self._reranker = reranker or load_reranker(self._settings)
         self._record = self._cfg.record_usage if record_usage is None else record_usage
-        self._hits: Counter[str] = Counter()
+        self._retrieved: Counter[str] = Counter()
         self._events = 0
 
     @property
@@ -266,7 +266,7 @@ class Retriever:
         if not self._record:
             return
         for neighbours in results:
-            self._hits.update(neighbours.all_rubric_ids())
+            self._retrieved.update(neighbours.all_rubric_ids())
             self._events += 1
         if self._events >= self._cfg.usage_flush_every:
             self.flush_usage()
@@ -275,8 +275,8 @@ class Retriever:
         """Write the usage counts accumulated so far (one transaction)."""
         if not self._events:
             return
-        delta = UsageDelta(retrieval_events=self._events, retrieved=dict(self._hits))
-        self._hits, self._events = Counter(), 0
+        delta = UsageDelta(retrieval_events=self._events, retrieved=dict(self._retrieved))
+        self._retrieved, self._events = Counter(), 0
         self._kb.record_usage(delta)
         logger.debug("recorded hits of %d retrievals (%d rubrics)", delta.retrieval_events, len(delta.retrieved))
 

@@ -19,8 +19,8 @@ class ItemOrigin(StrEnum):
 class PruneReason(StrEnum):
     """Why hit-frequency pruning removed a KB rubric."""
 
-    TOO_RARE = "too_rare"  # hit rate below pruning.min_retrieval_rate: noise
-    TOO_COMMON = "too_common"  # hit rate above pruning.max_retrieval_rate: generic
+    TOO_RARE = "too_rare"  # retrieval rate below pruning.min_retrieval_rate: noise
+    TOO_COMMON = "too_common"  # retrieval rate above pruning.max_retrieval_rate: generic
     ALWAYS_MET = "always_met"  # met rate above pruning.max_met_rate: not discriminative
     NEVER_MET = "never_met"  # met rate below pruning.min_met_rate: not discriminative
 

@@ -84,7 +84,7 @@ def render(output: RubricsOutput, *, explain: bool = False) -> str:
     lines.append(f"-- pruned {len(rs.pruned)} rubric(s)" + (":" if rs.pruned else ""))
     for p in rs.pruned:
         rate = (
-            f"hit rate {p.retrieval_rate:.3f}"
+            f"retrieval rate {p.retrieval_rate:.3f}"
             if p.reason in ("too_rare", "too_common")
             else f"met rate {p.met_rate:.3f}"
         )
