@@ -4,6 +4,26 @@ counters, and every model client the project uses (embedders, the OpenAI-compati
 This is the package's public surface: other packages import from `kb`, never from its modules.
 """
 
+from kb.curation import (
+    QueryDetail,
+    QueryFilter,
+    QueryPage,
+    QueryRow,
+    RubricFacets,
+    RubricFilter,
+    RubricPage,
+    RubricRow,
+    RubricSort,
+)
+from kb.edits import (
+    TRANSITIONS,
+    EditConflict,
+    IndexState,
+    RubricChanges,
+    RubricEdit,
+    RubricNotFound,
+    StatusTransitionError,
+)
 from kb.embedders import Embedder, load_embedder
 from kb.errors import (
     EnvironmentProblem,
@@ -60,6 +80,7 @@ from kb.records import (
     derived_id,
     normalise_text,
 )
+from kb.revisions import FieldChange, RevisionView, render_snapshot, text_diff
 from kb.search import Candidate, CollectionRequest, Scope, SearchEngine, SearchFilter, SearchHit
 from kb.serve import StoreServer
 from kb.settings import (
@@ -71,6 +92,7 @@ from kb.settings import (
     ServeSettings,
     Settings,
     SynthesisSettings,
+    UISettings,
     load_settings,
 )
 from kb.store import KnowledgeBase
@@ -87,6 +109,7 @@ from kb.tau2_tasks import (
     Tau2VerifiableTask,
 )
 from kb.usage import RubricUsage, UsageDelta
+from kb.usage_history import UsagePoint
 from kb.vectors import Collection
 from kb.views import QueryView, RubricView
 from kb.writer import ApplyReport
@@ -96,6 +119,7 @@ __all__ = [
     "ID_PATTERN",
     "MAX_QUERY_TEXT",
     "MAX_RUBRIC_TEXT",
+    "TRANSITIONS",
     "ApplyReport",
     "BarProgress",
     "Candidate",
@@ -105,13 +129,16 @@ __all__ = [
     "ChoiceCheck",
     "Collection",
     "CollectionRequest",
+    "EditConflict",
     "EmbeddedServer",
     "Embedder",
     "EmbedderSettings",
     "EndpointStatus",
     "EnvAssertionCheck",
     "EnvironmentProblem",
+    "FieldChange",
     "Importance",
+    "IndexState",
     "InputProblem",
     "InputRejected",
     "JudgeSettings",
@@ -132,12 +159,25 @@ __all__ = [
     "PromptSpec",
     "Provenance",
     "PruningSettings",
+    "QueryDetail",
+    "QueryFilter",
+    "QueryPage",
     "QueryRecord",
+    "QueryRow",
     "QueryView",
     "RetrievalSettings",
+    "RevisionView",
     "RewardBasisCheck",
+    "RubricChanges",
+    "RubricEdit",
+    "RubricFacets",
+    "RubricFilter",
     "RubricKind",
+    "RubricNotFound",
+    "RubricPage",
     "RubricRecord",
+    "RubricRow",
+    "RubricSort",
     "RubricStatus",
     "RubricUsage",
     "RubricView",
@@ -148,6 +188,7 @@ __all__ = [
     "SearchFilter",
     "SearchHit",
     "Settings",
+    "StatusTransitionError",
     "StoreServer",
     "SynthesisSettings",
     "Tau2Action",
@@ -164,7 +205,9 @@ __all__ = [
     "TokenUsage",
     "ToolCallCheck",
     "Transport",
+    "UISettings",
     "UsageDelta",
+    "UsagePoint",
     "aping",
     "aprobe_endpoint",
     "content_hash",
@@ -174,8 +217,10 @@ __all__ = [
     "load_settings",
     "neutralise",
     "normalise_text",
+    "render_snapshot",
     "resolve_model_file",
     "server_for",
     "smollm2_endpoint",
     "sum_usage",
+    "text_diff",
 ]

@@ -211,6 +211,20 @@ class ServeSettings(BaseModel):
     request_timeout_s: float = Field(900.0, gt=0, description="Per-request timeout (504 after it).")
 
 
+class UISettings(BaseModel):
+    """`telerubric ui`: the Streamlit page for engineers."""
+
+    read_only: bool = Field(False, description="Browse, search and try rewards only; every edit is refused.")
+    password_env: str = Field(
+        "TELERUBRIC_UI_PASSWORD",
+        description="Name of the environment variable holding the edit password (unset or empty = read-only).",
+    )
+    page_size: int = Field(50, ge=5, le=1000, description="Rubrics per page in the browse table.")
+    usage_snapshot_every_s: float = Field(
+        3600.0, ge=0, description="The page snapshots usage counters at most this often (the usage-over-time chart)."
+    )
+
+
 DenseIndexType = Literal["FLAT", "HNSW", "IVF_FLAT"]
 
 
@@ -247,6 +261,7 @@ class Settings(BaseSettings):
     synthesis: SynthesisSettings = SynthesisSettings()
     judge: JudgeSettings = JudgeSettings()
     serve: ServeSettings = ServeSettings()
+    ui: UISettings = UISettings()
     seed: int = Field(0, description="Seed for every random choice.")
 
     @classmethod

@@ -9,11 +9,27 @@ from types import TracebackType
 from sqlmodel import Session
 
 from kb.cache import cache_get, cache_put
+from kb.curation import (
+    QueryDetail,
+    QueryFilter,
+    QueryPage,
+    QueryRow,
+    RubricFacets,
+    RubricFilter,
+    RubricPage,
+    list_queries,
+    list_rubrics,
+    queries_linking,
+    query_detail,
+    rubric_facets,
+)
+from kb.edits import RubricChanges, RubricEdit, refresh_index, save_rubric
 from kb.embedders import Embedder, load_embedder
 from kb.index_sync import DoctorReport, IndexSync, diagnose, repair
 from kb.lock import ProcessLock
 from kb.progress import NoProgress, Progress
-from kb.records import QueryRecord, RubricRecord
+from kb.records import QueryRecord, RubricRecord, RubricStatus
+from kb.revisions import RevisionView, rubric_history
 from kb.search import CollectionRequest, Scope, SearchEngine, SearchFilter, SearchHit, hydrate
 from kb.settings import Settings
 from kb.sql import kb_version, open_engine
@@ -21,8 +37,9 @@ from kb.stats import KBStats, collect_stats
 from kb.tau2_store import read_task as read_tau2_task
 from kb.tau2_tasks import Tau2VerifiableTask
 from kb.usage import RubricUsage, UsageDelta, add_usage, usage_of
+from kb.usage_history import UsagePoint, snapshot_usage, usage_series
 from kb.vectors import Collection, VectorIndex
-from kb.views import QueryView, RubricView, find_query_ids, queries_by_ids, rubrics_by_ids
+from kb.views import QueryView, RubricView, find_query_ids, list_query_ids, queries_by_ids, rubrics_by_ids
 from kb.writer import ApplyReport, apply_records
 
 logger = logging.getLogger(__name__)
@@ -52,6 +69,14 @@ class KnowledgeBase:
         except BaseException:
             self.close()
             raise
+
+    @staticmethod
+    def ensure_free(settings: Settings) -> None:
+        """Raise `KBLocked` (naming the holder) when another process holds this embedded KB; opens nothing, so the
+        caller can hand the KB to a child process (milvus-lite frees its folder only when its process ends)."""
+        if settings.embedded_milvus:
+            with ProcessLock(settings.data_dir / "kb.lock"):
+                pass
 
     @property
     def embedder(self) -> Embedder:
@@ -159,6 +184,10 @@ class KnowledgeBase:
         """Queries with this dataset id (task id, question number) and/or exactly this text."""
         return queries_by_ids(self.engine, find_query_ids(self.engine, dataset_id=dataset_id, text=text))
 
+    def query_ids(self, *, source: str | None = None, limit: int = 100) -> list[str]:
+        """Up to `limit` query ids, optionally of one source (tau2, teleqna, expert, …), in id order."""
+        return list_query_ids(self.engine, source=source, limit=limit)
+
     def queries(self, ids: Sequence[str]) -> dict[str, QueryView]:
         """Queries by id, each with its linked rubric ids in order."""
         return queries_by_ids(self.engine, ids)
@@ -189,3 +218,59 @@ class KnowledgeBase:
 
     def cache_put(self, key: str, namespace: str, value: str) -> None:
         cache_put(self.engine, key, namespace, value, self.version())
+
+    # curation: listing, history and edits by hand (the UI) ---------------------------------------------------------
+    def list_rubrics(self, f: RubricFilter | None = None) -> RubricPage:
+        """One page of rubrics, filtered, sorted and paged in SQL, with the total number of matches."""
+        return list_rubrics(self.engine, f or RubricFilter())
+
+    def rubric_facets(self) -> RubricFacets:
+        """The values each listing filter can take (kinds, statuses, sources, importances, themes, tags), counted."""
+        return rubric_facets(self.engine)
+
+    def list_queries(self, f: QueryFilter | None = None) -> QueryPage:
+        return list_queries(self.engine, f or QueryFilter())
+
+    def query_detail(self, query_id: str) -> QueryDetail | None:
+        """A query with its linked rubrics in order; None when there is no such query."""
+        return query_detail(self.engine, query_id)
+
+    def queries_linking(self, rubric_id: str, *, limit: int = 100) -> list[QueryRow]:
+        return queries_linking(self.engine, rubric_id, limit=limit)
+
+    def rubric_history(self, rubric_id: str) -> list[RevisionView]:
+        """Every revision of the rubric, oldest first; `RevisionView.diff()` renders one as a unified diff."""
+        return rubric_history(self.engine, rubric_id)
+
+    def update_rubric(
+        self, rubric_id: str, changes: RubricChanges, *, expected_version: int, actor: str, reason: str
+    ) -> RubricEdit:
+        """Save an edit made on `expected_version`: a new version and a Revision naming `actor` and `reason`, then
+        the row re-indexed at once (or left queued, as `RubricEdit.index` says).
+
+        Raises:
+            EditConflict: the rubric is no longer at `expected_version` (names the current one and its editor);
+                nothing was written.
+            StatusTransitionError, RubricNotFound, InputRejected: see `kb.edits.save_rubric`.
+        """
+        edit, reindex = save_rubric(
+            self.engine, rubric_id, changes, expected_version=expected_version, actor=actor, reason=reason
+        )
+        if not reindex:
+            return edit
+        state, note = refresh_index(self.sync, rubric_id)
+        return edit.model_copy(update={"index": state, "index_note": note})
+
+    def set_status(
+        self, rubric_id: str, status: RubricStatus, *, expected_version: int, actor: str, reason: str
+    ) -> RubricEdit:
+        """Approve, retire or return a rubric to draft (`kb.edits.TRANSITIONS`), with a reason."""
+        changes = RubricChanges(status=status)
+        return self.update_rubric(rubric_id, changes, expected_version=expected_version, actor=actor, reason=reason)
+
+    def snapshot_usage(self, *, min_interval_s: float = 0.0) -> int | None:
+        """Append the usage counters that changed since the last snapshot (the usage-over-time series)."""
+        return snapshot_usage(self.engine, min_interval_s=min_interval_s)
+
+    def usage_series(self, rubric_id: str) -> list[UsagePoint]:
+        return usage_series(self.engine, rubric_id)

@@ -124,6 +124,23 @@ class UsageCounters(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class UsageSnapshot(SQLModel, table=True):
+    """Append-only copies of a rubric's usage counters over time (the usage-over-time chart). A snapshot copies only
+    the rubrics whose counters changed since the previous one; new in schema 3, created on open by `create_all`."""
+
+    __tablename__ = "usagesnapshot"
+    __table_args__ = (Index("ix_usagesnapshot_rubric", "rubric_id", "taken_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rubric_id: str = Field(max_length=200)
+    taken_at: datetime = Field(default_factory=utcnow)
+    retrieved: int = 0
+    used: int = 0
+    met: int = 0
+    not_met: int = 0
+    not_applicable: int = 0
+
+
 class Meta(SQLModel, table=True):
     """Key-value facts about the KB: schema version, KB version, embedder of each collection."""
 

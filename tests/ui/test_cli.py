@@ -83,3 +83,12 @@ def test_a_bad_setting_is_a_usage_error_not_a_traceback(run, monkeypatch: pytest
     monkeypatch.setenv("TELERUBRIC_RETRIEVAL__K_QUERIES", "many")
     result = run("config", "show")
     assert result.exit_code == 2 and "retrieval.k_queries" in result.stderr
+
+
+def test_the_data_dir_option_reaches_every_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--data-dir` travels in typer's context object (not an environment variable) to the command's settings."""
+    monkeypatch.delenv("TELERUBRIC_DATA_DIR", raising=False)
+    where = tmp_path / "elsewhere"
+    result = CliRunner().invoke(app, ["--data-dir", str(where), "config", "show", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["data_dir"] == str(where)

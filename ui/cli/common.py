@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 import typer
@@ -26,9 +27,19 @@ class GlobalOptions:
 
 def global_options() -> GlobalOptions:
     """The options of the running command's root context (defaults outside a command, e.g. in library tests)."""
-    ctx = click.get_current_context(silent=True)
+    ctx = _current_context()
     obj = ctx.find_root().obj if ctx is not None else None
     return obj if isinstance(obj, GlobalOptions) else GlobalOptions()
+
+
+def _current_context() -> Any:
+    """The running command's context. typer ≥ 0.17 runs commands on its own copy of click, whose context stack is
+    not click's; read whichever stack holds the command."""
+    try:
+        from typer._click.globals import get_current_context  # noqa: PLC0415 - typer's vendored click
+    except ImportError:
+        get_current_context = click.get_current_context
+    return get_current_context(silent=True) or click.get_current_context(silent=True)
 
 
 def configure_logging(debug: bool) -> None:

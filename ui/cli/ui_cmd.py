@@ -10,8 +10,8 @@ from pathlib import Path
 
 import typer
 
-from kb import KnowledgeBase
-from ui.cli.common import cli_errors, settings
+from kb import KnowledgeBase, Settings, load_settings
+from ui.cli.common import GlobalOptions, cli_errors
 
 APP = Path(__file__).resolve().parents[1] / "web" / "app.py"
 
@@ -43,7 +43,14 @@ def streamlit_command(host: str, port: int) -> list[str]:
     ]
 
 
+def _settings(ctx: typer.Context) -> Settings:
+    """Settings with the root command's `--data-dir`, read from this command's own context."""
+    options = ctx.find_root().obj
+    return load_settings(data_dir=options.data_dir if isinstance(options, GlobalOptions) else None)
+
+
 def ui(
+    ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Bind address (loopback unless you mean it)."),
     port: int = typer.Option(8501, "--port", min=1, max=65535, help="Port of the page."),
     read_only: bool = typer.Option(False, "--read-only", help="Browse, search and try only; refuse every edit."),
@@ -55,7 +62,7 @@ def ui(
     TELERUBRIC_UI_PASSWORD (the name is setting ui.password_env); without it the page is read-only.
     """
     with cli_errors():
-        cfg = settings()
+        cfg = _settings(ctx)
         KnowledgeBase.ensure_free(cfg)  # fail now, naming the holder, rather than on the page
     env = dict(os.environ, TELERUBRIC_DATA_DIR=str(cfg.data_dir))
     if read_only:
