@@ -21,7 +21,7 @@ from kb.sql import bump_kb_version
 from kb.tables import Revision, Rubric, utcnow
 from kb.vectors import Collection
 from kb.views import RubricView
-from kb.writer import RUBRIC_SNAPSHOT, _rubric_values
+from kb.writer import RUBRIC_SNAPSHOT, rubric_values
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ def save_rubric(
         digest = content_hash([record.content(), row.standalone])
         if digest == row.content_hash:
             return RubricEdit(rubric=RubricView.of(row), changed=False), False
-        values = _rubric_values(record, row.standalone, digest)
+        values = rubric_values(record, row.standalone, digest)
         values.pop("provenance")  # where it came from does not change with an edit; the Revision says who edited
         before = {k: getattr(row, k) for k in RUBRIC_SNAPSHOT}
         reindex = values["index_hash"] != row.index_hash

@@ -63,7 +63,7 @@ def collect_rubrics(records: Sequence[QueryRecord | RubricRecord]) -> tuple[dict
     return rubrics, standalone
 
 
-def _rubric_values(record: RubricRecord, standalone: bool, digest: str) -> dict[str, Any]:
+def rubric_values(record: RubricRecord, standalone: bool, digest: str) -> dict[str, Any]:
     values: dict[str, Any] = {
         "text": record.text,
         "kind": record.kind.value,
@@ -105,7 +105,7 @@ def apply_records(session: Session, records: Sequence[QueryRecord | RubricRecord
         if old is not None and old.content_hash == digest:
             report.rubrics.unchanged += 1
             continue
-        values = _rubric_values(record, standalone, digest)
+        values = rubric_values(record, standalone, digest)
         if old is None:
             report.rubrics.added += 1
             new_rubrics.append(
