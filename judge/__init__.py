@@ -91,3 +91,42 @@ __all__ = [
     "parse_trajectory",
     "read_trajectories",
 ]
+
+# Preference pairs, the evaluation harness and rubric learning ---------------------------------------------------------
+from judge.evaluation import EvalMode, EvalReport, RubricSource, aevaluate, evaluate, write_comparison, write_report  # noqa: E402
+from judge.learning import LearnedSet, LearnReport, alearn_from_pairs, criteria_of_learned, load_learned  # noqa: E402
+from judge.pairs import (  # noqa: E402
+    PreferencePair,
+    load_mcq_items,
+    mcq_pairs,
+    open_pairs,
+    read_pairs,
+    split_by_category,
+    split_task_ids,
+    tau2_pairs,
+    write_pairs,
+)
+
+__all__ += [
+    "EvalMode",
+    "EvalReport",
+    "LearnReport",
+    "LearnedSet",
+    "PreferencePair",
+    "RubricSource",
+    "aevaluate",
+    "alearn_from_pairs",
+    "criteria_of_learned",
+    "evaluate",
+    "load_learned",
+    "load_mcq_items",
+    "mcq_pairs",
+    "open_pairs",
+    "read_pairs",
+    "split_by_category",
+    "split_task_ids",
+    "tau2_pairs",
+    "write_comparison",
+    "write_pairs",
+    "write_report",
+]

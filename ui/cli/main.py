@@ -10,8 +10,10 @@ from ui.cli import ingest_datasets  # noqa: F401 - registers the dataset command
 from ui.cli.common import GlobalOptions, cli_errors, configure_logging, open_kb
 from ui.cli.config_cmd import config_app
 from ui.cli.demo_cmd import demo_score
+from ui.cli.eval_cmd import eval_command
 from ui.cli.ingest_cmd import ingest_app
 from ui.cli.kb_cmd import kb_app
+from ui.cli.learn_cmd import learn_app
 from ui.cli.llm_cmd import llm_app
 from ui.cli.reward_cmd import compare, score, serve_command
 from ui.cli.rubrics_cmd import rubrics
@@ -36,6 +38,8 @@ app.command()(compare)
 app.command("serve")(serve_command)
 app.command()(ui)
 app.command("demo-score")(demo_score)
+app.command("eval")(eval_command)
+app.add_typer(learn_app, name="learn")
 
 
 @app.callback()

@@ -1,0 +1,123 @@
+"""Learning rubrics from pairs: the consistency filter, revise rounds, resume after an interruption (scripted
+transport for control flow), coding-rate aggregation, and SmolLM2 for the real client path."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import numpy as np
+
+from judge.learning import (
+    Checkpoint,
+    alearn_from_pairs,
+    alearn_pair,
+    load_learned,
+    select_in_batches,
+)
+from judge.pairs import PreferencePair
+from kb import KnowledgeBase, LLMClient, LLMSettings, ScriptedTransport, Settings
+
+PAIR = PreferencePair(
+    id="p1",
+    prompt="My phone cannot send MMS.",
+    chosen="Check the APN MMSC URL, then reboot.",
+    rejected="Buy a new phone.",
+)
+PAIR2 = PreferencePair(
+    id="p2", prompt="Mobile data is slow abroad.", chosen="Turn data roaming on.", rejected="Wait until you are home."
+)
+
+
+def _draft(*texts: str) -> str:
+    return json.dumps({"rubrics": [{"text": t, "kind": "hard_rule", "theme": "mms settings"} for t in texts]})
+
+
+def _judge(better: str) -> str:
+    return json.dumps({"reason": "because", "better": better})
+
+
+def _client(transport: ScriptedTransport) -> LLMClient:
+    return LLMClient(LLMSettings(concurrency=1), transport, seed=0)
+
+
+def test_a_set_that_prefers_rejected_is_dropped() -> None:
+    # (a, b) picks B (= rejected), (b, a) picks A (= rejected): the set favours rejected in both orders.
+    transport = ScriptedTransport(_draft("The response recommends buying a new phone."), _judge("B"), _judge("A"))
+    result = asyncio.run(alearn_pair(_client(transport), PAIR, rounds=1))
+    assert not result.converged and result.rubrics == () and result.round == 1
+    assert result.failed[0][0].text == "The response recommends buying a new phone."
+    assert len(transport.requests) == 3
+
+
+def test_revise_round_sees_the_failed_rubrics_and_converges() -> None:
+    transport = ScriptedTransport(
+        _draft("The response is polite."),
+        _judge("A"),
+        _judge("A"),  # position bias: orders disagree
+        _draft("The agent checks the APN MMSC URL."),
+        _judge("A"),
+        _judge("B"),  # chosen in both orders
+    )
+    result = asyncio.run(alearn_pair(_client(transport), PAIR, rounds=3))
+    assert result.converged and result.round == 2
+    assert [r.text for r in result.rubrics] == ["The agent checks the APN MMSC URL."]
+    revise = transport.requests[3].messages[1].content
+    assert "The response is polite." in revise and "position bias" in revise
+    assert any(p.startswith("learn.revise@") for p in result.prompts)
+
+
+def test_resume_after_interruption_adds_no_duplicates(tmp_path: Path, kb: KnowledgeBase) -> None:
+    out = tmp_path / "learn"
+    first = ScriptedTransport(
+        _draft("The agent checks the APN MMSC URL."),
+        _judge("A"),
+        _judge("B"),
+        TimeoutError(),
+        TimeoutError(),
+        TimeoutError(),
+        TimeoutError(),
+    )
+    client = LLMClient(LLMSettings(concurrency=1, max_retries=0), first, seed=0)
+    report = asyncio.run(alearn_from_pairs([PAIR, PAIR2], client, kb, out, rounds=1, min_gain=0.0, in_flight=1))
+    assert report.ran == 2 and report.failed == 1 and report.converged == 1  # p2 hit timeouts: "killed"
+    assert set(Checkpoint(out / "checkpoint.jsonl").load()) == {"p1"}
+    with (out / "checkpoint.jsonl").open("a") as fh:
+        fh.write('{"pair_id": "p2", "conver')  # a torn line, as a kill mid-write leaves it
+    second = ScriptedTransport(_draft("The agent has the user turn data roaming on."), _judge("A"), _judge("B"))
+    report = asyncio.run(alearn_from_pairs([PAIR, PAIR2], _client(second), kb, out, rounds=1, min_gain=0.0))
+    assert report.resumed == 1 and report.ran == 1 and report.converged == 2
+    assert len(second.requests) == 3  # p1 was not run again
+    learned = load_learned(out)
+    assert {r.pair_ids for r in learned.rubrics} == {("p1",), ("p2",)}
+    ids = [r.id for r in learned.rubrics]
+    views = kb.rubrics(ids)
+    assert {v.status for v in views.values()} == {"draft"} and len(views) == 2
+    assert all(
+        v.provenance.get("generator") == "qwen2.5-coder-1.5b-instruct-q4_k_m" or v.provenance.get("generator")
+        for v in views.values()
+    )
+    # a third run finds everything done: no call, no new rubric
+    third = ScriptedTransport()
+    report = asyncio.run(alearn_from_pairs([PAIR, PAIR2], _client(third), kb, out, rounds=1, min_gain=0.0))
+    assert report.ran == 0 and report.written == 0 and not third.requests
+    assert len(kb.rubrics(ids)) == 2
+
+
+def test_batches_stop_after_patience_low_gain_batches() -> None:
+    rng = np.random.default_rng(0)
+    distinct = np.eye(8)[:4]
+    repeats = np.repeat(distinct[:1], 8, axis=0) + 1e-6 * rng.standard_normal((8, 8))
+    vectors = np.vstack([distinct, repeats])
+    kept, gains = select_in_batches(vectors, batch=2, patience=2, min_gain=1.0, seed=0)
+    assert len(kept) == 4 and {int(np.argmax(vectors[i])) for i in kept} == {0, 1, 2, 3}  # one per direction
+    assert kept == select_in_batches(vectors, batch=2, patience=2, min_gain=1.0, seed=0)[0]  # seeded
+
+
+def test_learning_with_smollm2_runs_end_to_end(smollm2_llm: LLMSettings) -> None:
+    client = LLMClient.from_settings(Settings(llm=smollm2_llm.model_copy(update={"max_tokens": 400})))
+    result = asyncio.run(alearn_pair(client, PAIR, rounds=1))
+    assert result.pair_id == "p1" and result.round == 1 and result.model == smollm2_llm.model
+    assert result.converged == bool(result.rubrics)
+    assert result.error is not None or result.usage is not None
