@@ -112,3 +112,12 @@ def _item_verdict(item: RubricItem, outcome: CheckOutcome, component: str, *, ga
         rubric_ids=item.derived_from,
         decided_by=Decider(kind="verifier", name=outcome.verifier),
     )
+
+
+def judgeable(item: RubricItem, match: QueryMatch) -> bool:
+    """An item the LLM should judge: not a machine check that ran for the matched query, and never a
+    question-specific answer check from another question."""
+    if isinstance(item.check, ChoiceCheck | NumericCheck):
+        return False  # the matched query's own answer check ran; a neighbour's belongs to another question
+    matched_ids = {r.id for r in match.checked}
+    return not (item.check is not None and set(item.derived_from) & matched_ids)

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -25,21 +25,16 @@ from judge.inputs import JudgedInput, Messages, judged_input
 from judge.llm_judge import (
     Criterion,
     JudgeReply,
-    PairOutcome,
     ajudge_criteria,
-    ajudge_pair,
-    both_orders,
     criterion_prompt,
     pointwise_prompt,
-    sample_client,
-    vote,
 )
 from judge.loop_thread import LoopThread
-from judge.machine_checks import run_machine_checks
+from judge.machine_checks import judgeable, run_machine_checks
 from judge.matching import QueryMatch, match_query
+from judge.pairwise_reward import PairResult, acompare
 from judge.result import (
     COMPONENTS,
-    JudgeError,
     JudgeErrorKind,
     RewardResult,
     Stage,
@@ -48,46 +43,21 @@ from judge.result import (
 from judge.verdict_cache import cached_verdicts, store_verdicts, verdict_key
 from judge.verifiers.outcome import VerifierError
 from kb import (
-    ChoiceCheck,
     KnowledgeBase,
     LLMClient,
-    NumericCheck,
     Settings,
     TokenUsage,
     Transport,
     UsageDelta,
     load_settings,
 )
-from retrieval import Neighbours, Retriever, RubricItem, RubricSet, SynthesisErrorKind, abuild_rubric_set
+from retrieval import Neighbours, Retriever, RubricSet, SynthesisErrorKind, abuild_rubric_set
 
 logger = logging.getLogger(__name__)
 
 _COMPONENT_OF_KIND = {"hard_rule": "hard_rules", "principle": "principles", "tool_call": "tool_calls"}
 # Synthesis failures that leave no usable model: the reward is an error, not a fallback judged by nobody.
 _FATAL_SYNTHESIS = frozenset({SynthesisErrorKind.CONFIG, SynthesisErrorKind.UNAVAILABLE})
-
-
-class PairResult(BaseModel, frozen=True):
-    """The better of two responses, or None (a tie, orders that disagree, or an error) with the reason."""
-
-    winner: Literal["a", "b"] | None
-    consistent: bool | None = Field(description="Both orders agreed (None when the judge was not asked).")
-    decided_by: str = Field(description="verifier | judge:<model> | none")
-    reason: str
-    usage: TokenUsage | None = None
-    error: JudgeError | None = None
-
-    @classmethod
-    def of(cls, outcome: PairOutcome) -> PairResult:
-        model = outcome.orders[0].model
-        return cls(
-            winner=outcome.winner,
-            consistent=outcome.consistent if outcome.error is None else None,
-            decided_by=f"judge:{model}",
-            reason=outcome.reason,
-            usage=outcome.usage,
-            error=outcome.error,
-        )
 
 
 class ScoreItem(BaseModel, frozen=True):
@@ -288,7 +258,7 @@ class RewardModel:
             )
         except VerifierError as exc:
             return RewardResult.failed(JudgeErrorKind.VERIFIER, Stage.VERIFY, str(exc), **context)
-        to_judge = [i for i in items if i.id not in machine.decided_items and _judgeable(i, prepared.match)]
+        to_judge = [i for i in items if i.id not in machine.decided_items and judgeable(i, prepared.match)]
         verdicts = list(machine.verdicts)
         usage: list[TokenUsage] = [rs.usage] if rs and rs.usage else []
         prompts = {"synthesis": rs.prompt} if rs else {}
@@ -361,49 +331,8 @@ class RewardModel:
     async def acompare(
         self, request: str, a: str | Messages, b: str | Messages, *, reference: str | None = None
     ) -> PairResult:
-        """Which of two responses is better. Programmatic gates decide first (one passes, the other fails); else
-        the LLM judges both orders (a win counts only when both agree), with `judge.votes` samples."""
-        cfg = self.settings.judge
-        try:
-            prepared = await self._prepare(request, None)
-            if isinstance(prepared, RewardResult):
-                return PairResult(winner=None, consistent=None, decided_by="none", reason="", error=prepared.error)
-            gates = [await self._gates(prepared, r) for r in (a, b)]
-            if None not in gates and gates[0] != gates[1]:
-                winner = "a" if gates[0] == 1.0 else "b"
-                return PairResult(
-                    winner=winner, consistent=True, decided_by="verifier", reason=f"only {winner} passes every gate"
-                )
-            items = list(prepared.rubric_set.items) if prepared.rubric_set else []
-            criteria = [Criterion.from_item(i) for i in items if _judgeable(i, prepared.match)]
-            texts = [judged_input(r).text for r in (a, b)]
-
-            async def once(i: int) -> PairOutcome:
-                client = (
-                    self._client if cfg.votes == 1 else sample_client(self._client, i, temperature=cfg.vote_temperature)
-                )
-
-                async def judge_pair(req: str, first: str, second: str) -> Any:
-                    return await ajudge_pair(client, req, first, second, criteria)
-
-                return await both_orders(judge_pair, request, texts[0], texts[1])
-
-            if cfg.votes == 1:
-                outcome = await once(0)
-                return PairResult.of(outcome)
-            voted = await vote(once, cfg.votes)
-            return PairResult(
-                winner=voted.label,  # type: ignore[arg-type]
-                consistent=all(s.consistent for s in voted.samples),
-                decided_by=f"judge:{self._client.model}",
-                reason=voted.reason,
-                error=voted.error,
-            )
-        except VerifierError as exc:
-            return PairResult(
-                winner=None, consistent=None, decided_by="none", reason="",
-                error=JudgeError(kind=JudgeErrorKind.VERIFIER, stage=Stage.VERIFY, message=str(exc)),
-            )  # fmt: skip
+        """Which of two responses is better (see `judge.pairwise_reward.acompare`)."""
+        return await acompare(self, request, a, b, reference=reference)
 
     async def _gates(self, prepared: _Prepared, response: str | Messages) -> float | None:
         """1.0 / 0.0 when the response passes / fails the programmatic gates; None when no gate applies."""
@@ -510,12 +439,3 @@ class RewardModel:
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         self.close()
-
-
-def _judgeable(item: RubricItem, match: QueryMatch) -> bool:
-    """An item the LLM should judge: not a machine check that ran for the matched query, and never a
-    question-specific answer check from another question."""
-    if isinstance(item.check, ChoiceCheck | NumericCheck):
-        return False  # the matched query's own answer check ran; a neighbour's belongs to another question
-    matched_ids = {r.id for r in match.checked}
-    return not (item.check is not None and set(item.derived_from) & matched_ids)
