@@ -49,8 +49,14 @@ def generalise(text: str, request: str) -> str:
 
 def scrub_check(check: MachineCheck | None, request: str) -> MachineCheck | None:
     """A tool-call check keeps only compared arguments whose values occur in the request; others are dropped
-    from the comparison and the reference arguments (the tool name and requestor are still checked)."""
-    if not isinstance(check, ToolCallCheck) or not check.arguments:
+    from the comparison and the reference arguments (the tool name and requestor are still checked). Any other
+    check that carries a foreign identifier (an end-state assertion on another customer's bill) is dropped: the
+    item is then judged by its text alone."""
+    if check is None:
+        return None
+    if not isinstance(check, ToolCallCheck):
+        return None if foreign_identifiers(check.model_dump_json(), request) else check
+    if not check.arguments:
         return check
     compared = check.compare_args if check.compare_args is not None else list(check.arguments)
     kept = [a for a in compared if a in check.arguments and _occurs(check.arguments[a], request)]

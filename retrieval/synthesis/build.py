@@ -104,7 +104,9 @@ async def abuild_rubric_set(
 
     cached = kb.cache_get(key) if use_cache and cfg.cache else None
     if cached is not None:
-        result = RubricSet.model_validate_json(cached).model_copy(update={**base, "cached": True, "usage": None})
+        result = RubricSet.model_validate_json(cached)
+        items = tuple(scrub_items(result.items, question))  # sets cached before a scrubbing rule was added
+        result = result.model_copy(update={**base, "items": items, "cached": True, "usage": None})
         logger.info("rubric set %s from cache (%d items)", key[:12], len(result.items))
     else:
         output = draft_model(cfg.draft_items)

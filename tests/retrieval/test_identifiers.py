@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb import ToolCallCheck
+from kb import EnvAssertionCheck, ToolCallCheck
 from retrieval.identifiers import foreign_identifiers, generalise, scrub_check
 
 REQUEST = "My line L1002 has no data since this morning; my number is 555-123-2002."
@@ -24,3 +24,12 @@ def test_a_check_keeps_only_arguments_the_request_contains() -> None:
     assert narrowed == ToolCallCheck(name="refuel_data", arguments={"line_id": "L1002"}, compare_args=["line_id"])
     plain = ToolCallCheck(name="toggle_airplane_mode", requestor="user")
     assert scrub_check(plain, REQUEST) is plain
+
+
+def test_an_assertion_on_a_foreign_bill_is_dropped_and_a_clean_one_kept() -> None:
+    foreign = EnvAssertionCheck(
+        env_type="assistant", func_name="assert_no_overdue_bill", arguments={"overdue_bill_id": "B1234321"}
+    )
+    assert scrub_check(foreign, REQUEST) is None
+    clean = EnvAssertionCheck(env_type="user", func_name="assert_can_send_mms", arguments={})
+    assert scrub_check(clean, REQUEST) is clean
