@@ -5,8 +5,9 @@ verdicts, to carry fake chat turns or hidden comments, or to tell anyone to igno
 segments (sentences, lines, or the span itself for tags, comments and JSON) are replaced by `REDACTED`, so a
 small judge model cannot obey them, and reported as `Finding`s, so a reward can penalise the attempt.
 
-This is a deterministic first line, not a proof: wording it has no pattern for passes through to the judge,
-whose prompt treats the whole response as data.
+This is a deterministic first line, not a proof: its rules were written alongside the injection suite, and
+wording they have no pattern for (see the held-out rows: `python -m bench.injection --split heldout`) passes
+through to the judge, whose prompt treats the whole response as data.
 """
 
 from __future__ import annotations

@@ -83,8 +83,8 @@ def items_from_draft(drafts: Sequence[DraftItem], offered: Sequence[RubricView])
         check = checked[0].check if kind in CHECKED_KINDS and len(checked) == 1 else None
         conditions = [s.condition for s in sources if s.condition]
         condition = " ".join(draft.condition.split()) if draft.condition else None
-        if condition is None and sources and len(conditions) == len(sources) and len(set(conditions)) == 1:
-            condition = conditions[0]  # every source applies only under the same cause: so does the item
+        if condition is None and sources and len(conditions) == len(sources):
+            condition = " or ".join(dict.fromkeys(conditions))  # every source applies only under a cause: so does it
         items.append(
             RubricItem(
                 id=derived_id("s", kind.value, normalise_text(text)),

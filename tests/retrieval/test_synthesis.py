@@ -133,7 +133,7 @@ def test_reply_maps_source_numbers_to_kb_ids_and_carries_the_one_check(refuel_kb
     assert result.items[0].check is None and result.items[2].check is None  # no check / a principle
     assert [i.weight for i in result.items] == [1.0, 1.0, 0.6]
     assert result.offered == ("r-identity", "r-refuel-limit", "r-refuel-call", "r-polite")
-    assert result.prompt == "retrieval.synthesis@3" and result.usage is not None
+    assert result.prompt == "retrieval.synthesis@4" and result.usage is not None
 
     request = transport.requests[0]
     assert request.schema_name == "RubricDraft" and request.json_schema["properties"]["items"]["maxItems"] == 8
@@ -313,7 +313,7 @@ def test_the_cache_key_names_every_input_that_shapes_the_set() -> None:
     for change in (
         {"kb_version": 4},
         {"model": "n"},
-        {"prompt": "retrieval.synthesis@3"},
+        {"prompt": "retrieval.synthesis@4"},
         {"offered": ["b", "a"]},
         {"settings": SynthesisSettings(max_items=3)},
         {"embedder": "f"},
