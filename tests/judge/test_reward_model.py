@@ -178,9 +178,7 @@ def test_a_group_builds_the_rubric_set_once_and_a_warm_cache_repeats_the_result(
     assert usage["r-apn"].met == 2 and usage["r-apn"].not_met == 4  # both passes, written back in batches
 
 
-def test_the_sync_facade_works_inside_a_running_event_loop(
-    reward_settings: Settings, reward_kb: KnowledgeBase
-) -> None:
+def test_the_sync_facade_works_inside_a_running_event_loop(reward_settings: Settings, reward_kb: KnowledgeBase) -> None:
     with model(reward_settings, reward_kb, use_llm=False) as rm:
 
         async def inside() -> float | None:
