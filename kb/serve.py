@@ -63,11 +63,30 @@ class StoreServer:
             str(self.port),
         ]
         self._proc = subprocess.Popen(command)
-        if not wait_for_port(self.host, self.port, timeout_s) or self._proc.poll() is not None:
+        deadline = time.monotonic() + timeout_s
+        ready = wait_for_port(self.host, self.port, timeout_s) and self._answers(deadline)
+        if not ready or self._proc.poll() is not None:
             self.stop()
             raise EnvironmentProblem(f"milvus-lite server did not start on {self.uri} within {timeout_s:.0f}s")
         logger.info("serving %s at %s", data, self.uri)
         return self.uri
+
+    def _answers(self, deadline: float) -> bool:
+        """The open port is not yet the gRPC service: wait until a client request succeeds (or the deadline)."""
+        from pymilvus import MilvusClient, MilvusException  # noqa: PLC0415 - only this path needs a client
+
+        while time.monotonic() < deadline and self._proc is not None and self._proc.poll() is None:
+            try:
+                client = MilvusClient(uri=self.uri, timeout=5)
+                try:
+                    client.list_collections()
+                    return True
+                finally:
+                    client.close()
+            except MilvusException as exc:  # the gRPC service is not up yet: retried until the deadline
+                logger.debug("milvus-lite server at %s not ready: %s", self.uri, exc)
+                time.sleep(0.5)
+        return False
 
     def wait(self) -> int:
         assert self._proc is not None
