@@ -20,7 +20,7 @@ from kb.settings import load_settings
 from kb.store import KnowledgeBase
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-OPEN_TELCO = FIXTURES / "open_telco_teleqna.jsonl"
+OPEN_TELCO = FIXTURES / "open_telco_sample.jsonl"
 
 MISMATCHED = ["question 683", "question 3780", "question 4185", "question 4956", "question 6783"]
 
