@@ -130,3 +130,26 @@ __all__ += [
     "write_pairs",
     "write_report",
 ]
+
+# Rubric analysis (coverage, precision, contribution) ---------------------------------------------------------------
+from judge.evaluation import (  # noqa: E402
+    AnalysisReport,
+    RubricAnalysis,
+    aanalyse_rubrics,
+    analyse_rubrics,
+    latest_analysis_path,
+    record_analysis,
+    stored_analysis,
+    write_analysis,
+)
+
+__all__ += [
+    "AnalysisReport",
+    "RubricAnalysis",
+    "aanalyse_rubrics",
+    "analyse_rubrics",
+    "latest_analysis_path",
+    "record_analysis",
+    "stored_analysis",
+    "write_analysis",
+]

@@ -121,7 +121,8 @@ MachineCheck = Annotated[
 
 
 class Provenance(BaseModel):
-    """Where a record came from."""
+    """Where a record came from. Stored as one JSON column without its None fields, so rows written before a field
+    existed read back with that field None (no schema migration)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -131,6 +132,14 @@ class Provenance(BaseModel):
     generator: str | None = Field(None, description="Model that generated the record, if any.")
     prompt: str | None = Field(None, description="Prompt id@version used, if generated.")
     section: str | None = Field(None, description="Policy section or document part the record cites.")
+    pair_ids: list[str] | None = Field(
+        None, description="Learned rubrics: ids of the preference pairs whose validated rubric sets contained it."
+    )
+    round: int | None = Field(
+        None,
+        ge=0,
+        description="Learned rubrics: the highest propose–revise round (1-based) in which a source set converged.",
+    )
 
 
 def _check_tags(tags: list[str]) -> list[str]:

@@ -18,7 +18,7 @@ from judge.evaluation.report import EvalConfig, EvalMode, EvalReport, PairOutcom
 from judge.inputs import judged_input
 from judge.llm_judge import Criterion, ajudge_criteria, ajudge_pair, both_orders
 from judge.pairs import PreferencePair, Response
-from judge.result import JudgeError, RewardResult
+from judge.result import CriterionVerdict, JudgeError, RewardResult
 from judge.reward_model import RewardModel
 from kb import (
     ChoiceCheck,
@@ -60,7 +60,7 @@ RETRIEVED_CRITERIA = 8  # most KB rubrics judged in the `retrieved` mode
 
 
 class _Judged:
-    """One response's score (or error) with its cost."""
+    """One response's score (or error) with its cost and, when it has them, its per-criterion verdicts."""
 
     def __init__(
         self,
@@ -69,8 +69,10 @@ class _Judged:
         usage: Sequence[TokenUsage | None] = (),
         latency_s: float = 0.0,
         decided_by: str = "",
+        verdicts: Sequence[CriterionVerdict] = (),
     ) -> None:
         self.score, self.error, self.latency_s, self.decided_by = score, error, latency_s, decided_by
+        self.verdicts = tuple(verdicts)
         self.input_tokens = sum(u.input_tokens for u in usage if u is not None)
         self.output_tokens = sum(u.output_tokens for u in usage if u is not None)
 
@@ -91,7 +93,10 @@ def _preferred(a: float, b: float) -> Preferred:
 
 
 class Evaluation:
-    """Judges pairs one way. Holds the reward model / client / retriever for the run; use as a context manager."""
+    """Judges pairs one way. Holds the reward model / client / retriever for the run.
+
+    With `keep_verdicts`, pointwise outcomes carry each response's per-criterion verdicts (rubric analysis reads
+    them); they are never written into a report."""
 
     def __init__(
         self,
@@ -103,8 +108,10 @@ class Evaluation:
         kb: KnowledgeBase | None = None,
         transport: Transport | None = None,
         learned: Sequence[Criterion] = (),
+        keep_verdicts: bool = False,
     ) -> None:
         self.mode, self.rubrics = EvalMode(mode), RubricSource(rubrics)
+        self.keep_verdicts = keep_verdicts
         judge = settings.judge.model_copy(update={"granularity": granularity or settings.judge.granularity})
         update: dict[str, Any] = {"judge": judge}
         if self.rubrics is RubricSource.SYNTHESISED:  # pruning never applies
@@ -176,6 +183,7 @@ class Evaluation:
                 result.usage,
                 time.perf_counter() - started,
                 "+".join(sorted(deciders)) or "none",
+                result.verdicts,
             )
         chosen_criteria = criteria or list(GENERIC_CRITERIA)
         reply = await ajudge_criteria(
@@ -188,9 +196,10 @@ class Evaluation:
         )
         if reply.error is not None:
             return _Judged(None, _error_text(reply.error), [reply.usage], reply.latency_s, f"judge:{reply.model}")
-        score = aggregate(reply.criterion_verdicts(chosen_criteria)).score
+        verdicts = reply.criterion_verdicts(chosen_criteria)
+        score = aggregate(verdicts).score
         error = None if score is not None else "empty: every criterion was judged not applicable"
-        return _Judged(score, error, [reply.usage], reply.latency_s, f"judge:{reply.model}")
+        return _Judged(score, error, [reply.usage], reply.latency_s, f"judge:{reply.model}", verdicts)
 
     async def _apointwise(self, pair: PreferencePair) -> PairOutcome:
         criteria = [] if self._via_reward else await asyncio.to_thread(self._criteria, pair.prompt)
@@ -199,7 +208,7 @@ class Evaluation:
         )
         error = c.error or r.error
         preferred = None if error or c.score is None or r.score is None else _preferred(c.score, r.score)
-        return _outcome(
+        outcome = _outcome(
             pair,
             preferred,
             c.score,
@@ -211,6 +220,9 @@ class Evaluation:
             c.output_tokens + r.output_tokens,
             c.latency_s + r.latency_s,
         )
+        if not self.keep_verdicts:
+            return outcome
+        return outcome.model_copy(update={"chosen_verdicts": c.verdicts, "rejected_verdicts": r.verdicts})
 
     # pairwise -------------------------------------------------------------------------------------------------------
     async def _apairwise(self, pair: PreferencePair) -> PairOutcome:
@@ -356,12 +368,21 @@ async def aevaluate(
     in_flight: int | None = None,
     progress: Progress | None = None,
     pairs_source: str = "",
+    keep_verdicts: bool = False,
 ) -> EvalReport:
     """Judge every pair (the first `limit`) and report. `kb`: the KB for the reward / retrieval modes (default:
-    opened from `settings`); `transport`: replaces the LLM transport (tests)."""
+    opened from `settings`); `transport`: replaces the LLM transport (tests); `keep_verdicts`: pointwise outcomes
+    keep each response's per-criterion verdicts (in memory only)."""
     chosen = list(pairs[:limit] if limit is not None else pairs)
     run = Evaluation(
-        settings, mode=mode, rubrics=rubrics, granularity=granularity, kb=kb, transport=transport, learned=learned
+        settings,
+        mode=mode,
+        rubrics=rubrics,
+        granularity=granularity,
+        kb=kb,
+        transport=transport,
+        learned=learned,
+        keep_verdicts=keep_verdicts,
     )
     progress = progress or NoProgress()
     progress.start(len(chosen), f"eval {run.mode}/{run.rubrics}")

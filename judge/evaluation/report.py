@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from judge.result import CriterionVerdict
+
 
 class EvalMode(StrEnum):
     POINTWISE = "pointwise"  # score each response, compare the scores
@@ -41,6 +43,10 @@ class PairOutcome(BaseModel, frozen=True):
     input_tokens: int = 0
     output_tokens: int = 0
     latency_s: float = 0.0
+    # Pointwise runs with `keep_verdicts`: each response's per-criterion verdicts, for rubric analysis. Never
+    # serialised (reasons may quote the judged text), so reports stay shareable.
+    chosen_verdicts: tuple[CriterionVerdict, ...] = Field((), exclude=True, repr=False)
+    rejected_verdicts: tuple[CriterionVerdict, ...] = Field((), exclude=True, repr=False)
 
     @property
     def correct(self) -> bool:

@@ -12,11 +12,13 @@ from pathlib import Path
 from judge.evaluation.report import EvalReport, Metrics
 
 
-def _pct(value: float | None) -> str:
+def percent(value: float | None) -> str:
+    """A share as `12.5%`; `—` for None."""
     return "—" if value is None else f"{100 * value:.1f}%"
 
 
-def _num(value: float | None) -> str:
+def number(value: float | None) -> str:
+    """A number with three decimals; `—` for None."""
     return "—" if value is None else f"{value:.3f}"
 
 
@@ -31,8 +33,8 @@ _HEAD = "| run | pairs | accuracy | answered acc. | ties | errors | swap consist
 
 def _row(name: str, m: Metrics, r: EvalReport) -> str:
     return (
-        f"| {name} | {m.n} | {_pct(m.accuracy)} | {_pct(m.accuracy_answered)} | {_pct(m.tie_rate)} | "
-        f"{_pct(m.error_rate)} | {_pct(m.swap_consistency)} | {_num(m.roc_auc)} | "
+        f"| {name} | {m.n} | {percent(m.accuracy)} | {percent(m.accuracy_answered)} | {percent(m.tie_rate)} | "
+        f"{percent(m.error_rate)} | {percent(m.swap_consistency)} | {number(m.roc_auc)} | "
         f"{r.input_tokens}/{r.output_tokens} | {r.seconds:.1f} s |"
     )
 
@@ -45,18 +47,19 @@ def markdown_summary(reports: Sequence[EvalReport], title: str = "Evaluation") -
         lines += ["", f"## {label_of(r)} — model `{r.config.model}`, granularity {r.config.granularity}", ""]
         lines += [f"Pairs judged: {r.pairs} ({r.overall.n} decisive). Source: {r.config.pairs_source or '—'}."]
         if r.best_of_n is not None:
-            lines += [f"Best-of-n accuracy: {_pct(r.best_of_n)}."]
+            lines += [f"Best-of-n accuracy: {percent(r.best_of_n)}."]
         for name, table in (("category", r.by_category), ("difficulty", r.by_difficulty)):
             if table:
                 lines += ["", f"| {name} | pairs | accuracy | ties | errors |", "|---|---|---|---|---|"]
                 lines += [
-                    f"| {k} | {m.n} | {_pct(m.accuracy)} | {_pct(m.tie_rate)} | {_pct(m.error_rate)} |"
+                    f"| {k} | {m.n} | {percent(m.accuracy)} | {percent(m.tie_rate)} | {percent(m.error_rate)} |"
                     for k, m in table.items()
                 ]
     return "\n".join(lines) + "\n"
 
 
-def _png(fig: object) -> str:
+def figure_png(fig: object) -> str:
+    """A matplotlib figure as base64 PNG (the figure is closed)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")  # type: ignore[attr-defined]
     import matplotlib.pyplot as plt  # noqa: PLC0415
@@ -86,7 +89,7 @@ def plots(reports: Sequence[EvalReport]) -> list[tuple[str, str]]:
     ax.set_ylabel("share of decisive pairs")
     ax.legend(fontsize=7, loc="upper right")
     ax.set_title("Chosen preferred (accuracy), ties and errors per run")
-    out.append(("Accuracy, tie rate and error rate per run.", _png(fig)))
+    out.append(("Accuracy, tie rate and error rate per run.", figure_png(fig)))
 
     categories = sorted({c for r in reports for c in r.by_category})
     if categories and len(categories) <= 30:
@@ -100,7 +103,7 @@ def plots(reports: Sequence[EvalReport]) -> list[tuple[str, str]]:
         ax.set_ylabel("accuracy")
         ax.legend(fontsize=7)
         ax.set_title("Accuracy per category")
-        out.append(("Accuracy per category.", _png(fig)))
+        out.append(("Accuracy per category.", figure_png(fig)))
 
     for r in reports:
         scored = [o for o in r.outcomes if o.chosen_score is not None and o.rejected_score is not None]
@@ -113,31 +116,38 @@ def plots(reports: Sequence[EvalReport]) -> list[tuple[str, str]]:
         ax.set_xlabel("score")
         ax.set_ylabel("responses")
         ax.legend(fontsize=7)
-        ax.set_title(f"Scores, {label_of(r)} (ROC-AUC {_num(r.overall.roc_auc)})", fontsize=9)
-        out.append((f"Score distributions of chosen and rejected responses, {label_of(r)}.", _png(fig)))
+        ax.set_title(f"Scores, {label_of(r)} (ROC-AUC {number(r.overall.roc_auc)})", fontsize=9)
+        out.append((f"Score distributions of chosen and rejected responses, {label_of(r)}.", figure_png(fig)))
     return out
+
+
+PAGE_STYLE = (
+    "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}"
+    "figure{display:inline-block;margin:1em}img{max-width:100%}"
+)
+
+
+def html_page(title: str, markdown_text: str, figures: Sequence[tuple[str, str]], command: str | None = None) -> str:
+    """A self-contained HTML page: the command, the figures ((caption, base64 PNG), inline) and the Markdown."""
+    import markdown_it  # noqa: PLC0415
+
+    body = markdown_it.MarkdownIt("commonmark").enable("table").render(markdown_text)
+    images = "\n".join(
+        f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{png}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        for caption, png in figures
+    )
+    cmd = f"<p>Command: <code>{html.escape(command)}</code></p>" if command else ""
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{PAGE_STYLE}</style></head><body>{cmd}{images}{body}</body></html>"
+    )
 
 
 def html_report(reports: Sequence[EvalReport], title: str = "Evaluation", command: str | None = None) -> str:
     """A self-contained HTML page: the summary table, the plots (inline PNG) and the breakdowns."""
-    import markdown_it  # noqa: PLC0415
-
-    summary = markdown_it.MarkdownIt("commonmark").enable("table").render(markdown_summary(reports, title))
-    figures = "\n".join(
-        f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{png}">'
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-        for caption, png in plots(reports)
-    )
-    cmd = f"<p>Command: <code>{html.escape(command)}</code></p>" if command else ""
-    style = (
-        "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}"
-        "figure{display:inline-block;margin:1em}img{max-width:100%}"
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{style}</style></head><body>{cmd}{figures}{summary}</body></html>"
-    )
+    return html_page(title, markdown_summary(reports, title), plots(reports), command)
 
 
 def write_comparison(

@@ -65,10 +65,10 @@ def records_of(learned: LearnedSet, *, file: str | None = None) -> list[RubricRe
             source="learned",
             provenance=Provenance(
                 file=file,
-                dataset_id=",".join(r.pair_ids)[:2000],
                 generator=learned.model or None,
                 prompt=",".join(learned.prompts) or None,
-                section=f"round {r.round}",
+                pair_ids=list(r.pair_ids),
+                round=r.round,
             ),
         )
         for r in learned.rubrics

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ui.cli import ingest_datasets  # noqa: F401 - registers the dataset commands on `ingest`
+from ui.cli.analyze_cmd import analyze_command
 from ui.cli.common import GlobalOptions, cli_errors, configure_logging, open_kb
 from ui.cli.config_cmd import config_app
 from ui.cli.demo_cmd import demo_score
@@ -39,6 +40,7 @@ app.command("serve")(serve_command)
 app.command()(ui)
 app.command("demo-score")(demo_score)
 app.command("eval")(eval_command)
+app.command("analyze")(analyze_command)
 app.add_typer(learn_app, name="learn")
 
 

@@ -11,9 +11,13 @@ import numpy as np
 
 from judge.learning import (
     Checkpoint,
+    LearnedRubric,
+    LearnedSet,
+    Theme,
     alearn_from_pairs,
     alearn_pair,
     load_learned,
+    records_of,
     select_in_batches,
 )
 from judge.pairs import PreferencePair
@@ -94,15 +98,45 @@ def test_resume_after_interruption_adds_no_duplicates(tmp_path: Path, kb: Knowle
     ids = [r.id for r in learned.rubrics]
     views = kb.rubrics(ids)
     assert {v.status for v in views.values()} == {"draft"} and len(views) == 2
-    assert all(
-        v.provenance.get("generator") == "qwen2.5-coder-1.5b-instruct-q4_k_m" or v.provenance.get("generator")
-        for v in views.values()
-    )
+    assert all(v.provenance.get("generator") for v in views.values())
+    # pair ids and the round live in their own provenance fields, not in dataset_id / section
+    assert sorted(tuple(v.provenance["pair_ids"]) for v in views.values()) == [("p1",), ("p2",)]
+    assert {v.provenance["round"] for v in views.values()} == {1}
+    assert not any("dataset_id" in v.provenance or "section" in v.provenance for v in views.values())
     # a third run finds everything done: no call, no new rubric
     third = ScriptedTransport()
     report = asyncio.run(alearn_from_pairs([PAIR, PAIR2], _client(third), kb, out, rounds=1, min_gain=0.0))
     assert report.ran == 0 and report.written == 0 and not third.requests
     assert len(kb.rubrics(ids)) == 2
+
+
+def test_records_carry_pair_ids_and_round_in_provenance() -> None:
+    rubric = LearnedRubric(
+        id="r-1",
+        text="The agent checks the APN.",
+        kind="hard_rule",
+        theme="mms",
+        gain=1.0,
+        pair_ids=("p1", "p9"),
+        round=2,
+    )
+    learned = LearnedSet(
+        rubrics=(rubric,),
+        themes=(Theme(theme="mms", tips=(rubric.text,), rubric_ids=("r-1",), pair_ids=("p1", "p9")),),
+        pool=1,
+        pairs=2,
+        converged=2,
+        model="m",
+        prompts=("learn.contrastive@1",),
+        seed=0,
+        batch=4,
+        patience=2,
+        min_gain=0.5,
+    )
+    (record,) = records_of(learned, file="pairs.jsonl")
+    p = record.provenance
+    assert (p.pair_ids, p.round, p.file, p.generator) == (["p1", "p9"], 2, "pairs.jsonl", "m")
+    assert p.dataset_id is None and p.section is None
 
 
 def test_batches_stop_after_patience_low_gain_batches() -> None:
