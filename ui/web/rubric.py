@@ -1,10 +1,14 @@
 """One rubric: its text and fields, provenance, usage over time and verdicts, whether pruning would drop it now and
-why (retrieval's own `prune`), the queries that link it, its history with diffs, and the edit form."""
+why (retrieval's own `prune`), its stored analysis on preference pairs (`telerubric analyze`), the queries that link
+it, its history with diffs, and the edit form."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import streamlit as st
 
+from judge import RubricAnalysis, latest_analysis_path, stored_analysis
 from kb import KnowledgeBase, RubricUsage, RubricView, Settings
 from retrieval import prune
 from ui.web import charts, edit
@@ -96,6 +100,45 @@ def _usage(kb: KnowledgeBase, view: RubricView, usage: RubricUsage) -> None:
         charts.close(fig)
 
 
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _needs_review(found: RubricAnalysis) -> bool:
+    """The page's hint: removing it would raise pair accuracy, or it sides against the label more often than not."""
+    hurts = found.contribution is not None and found.contribution < 0
+    return hurts or (found.precision is not None and found.precision < 0.5)
+
+
+def _analysis_source(kb: KnowledgeBase) -> str:
+    path = latest_analysis_path(kb)
+    if path is None:
+        return "source unknown"
+    if not path.exists():
+        return f"from `{path}` (no longer there)"
+    written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    return f"from `{path}`, written {written:%Y-%m-%d %H:%M} UTC"
+
+
+def _analysis(kb: KnowledgeBase, view: RubricView) -> None:
+    st.markdown("**Analysis on preference pairs**")
+    found = stored_analysis(kb, view.id)
+    if found is None:
+        st.info("Not analysed yet — run `telerubric analyze PAIRS --out DIR`.")
+        return
+    contribution = "—" if found.contribution is None else f"{found.contribution:+.1%}"
+    cols = st.columns(4)
+    cols[0].metric("coverage", _share(found.coverage), help="Share of the judged labelled pairs it decides.")
+    cols[1].metric("precision", _share(found.precision), help="When it decides, the share agreeing with the label.")
+    cols[2].metric("contribution", contribution, help="Pair-accuracy drop when it is removed (negative: it hurts).")
+    cols[3].metric("pairs present", found.n_pairs_present)
+    st.caption(
+        f"decided {found.n_decided} pair(s), agreed on {found.n_agree} · last recorded analysis {_analysis_source(kb)}"
+    )
+    if _needs_review(found):
+        st.warning("On these pairs its contribution is below 0 or its precision below 50%: review or retire it.")
+
+
 def _queries(kb: KnowledgeBase, view: RubricView) -> None:
     linking = kb.queries_linking(view.id)
     st.markdown(f"**Queries linking it** ({len(linking)}{'+' if len(linking) >= 100 else ''})")
@@ -140,6 +183,7 @@ def render(kb: KnowledgeBase, cfg: Settings, who: Access) -> None:
         with right:
             _pruning(cfg, view, usage)
         _usage(kb, view, usage)
+        _analysis(kb, view)
         _queries(kb, view)
     with history:
         _history(kb, view)
