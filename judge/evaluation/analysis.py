@@ -82,6 +82,9 @@ class RubricAnalysis(BaseModel, frozen=True):
         "verdicts (ties and errors count as wrong); None without labelled pairs.",
     )
     usage: UsageStats | None = Field(None, description="KB usage statistics; None when the KB holds none for it.")
+    recorded_at: str | None = Field(None, description="UTC time the entry was stored in the KB (record_analysis).")
+    pairs_source: str | None = Field(None, description="The pair set of the run that produced this entry.")
+    analysis_path: str | None = Field(None, description="The run's analysis.json.")
 
 
 class AnalysisReport(BaseModel, frozen=True):
@@ -281,7 +284,14 @@ def record_analysis(kb: KnowledgeBase, report: AnalysisReport, path: Path | str)
     stored = 0
     for rubric in report.rubrics:
         if rubric.in_kb:
-            kb.cache_put(analysis_key(rubric.id), ANALYSIS_NAMESPACE, rubric.model_dump_json())
+            entry = rubric.model_copy(
+                update={
+                    "recorded_at": stamp,
+                    "pairs_source": report.config.pairs_source,
+                    "analysis_path": latest["path"],
+                }
+            )
+            kb.cache_put(analysis_key(rubric.id), ANALYSIS_NAMESPACE, entry.model_dump_json())
             stored += 1
     return stored
 

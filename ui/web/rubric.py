@@ -4,11 +4,9 @@ it, its history with diffs, and the edit form."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
-from judge import RubricAnalysis, latest_analysis_path, stored_analysis
+from judge import RubricAnalysis, stored_analysis
 from kb import KnowledgeBase, RubricUsage, RubricView, Settings
 from retrieval import prune
 from ui.web import charts, edit
@@ -110,14 +108,11 @@ def _needs_review(found: RubricAnalysis) -> bool:
     return hurts or (found.precision is not None and found.precision < 0.5)
 
 
-def _analysis_source(kb: KnowledgeBase) -> str:
-    path = latest_analysis_path(kb)
-    if path is None:
-        return "source unknown"
-    if not path.exists():
-        return f"from `{path}` (no longer there)"
-    written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-    return f"from `{path}`, written {written:%Y-%m-%d %H:%M} UTC"
+def _analysis_source(found: RubricAnalysis) -> str:
+    pairs = f" on {found.pairs_source}" if found.pairs_source else ""
+    when = f", recorded {found.recorded_at}" if found.recorded_at else ""
+    where = f" (`{found.analysis_path}`)" if found.analysis_path else ""
+    return f"{pairs}{when}{where}" or " (source unknown)"
 
 
 def _analysis(kb: KnowledgeBase, view: RubricView) -> None:
@@ -132,9 +127,7 @@ def _analysis(kb: KnowledgeBase, view: RubricView) -> None:
     cols[1].metric("precision", _share(found.precision), help="When it decides, the share agreeing with the label.")
     cols[2].metric("contribution", contribution, help="Pair-accuracy drop when it is removed (negative: it hurts).")
     cols[3].metric("pairs present", found.n_pairs_present)
-    st.caption(
-        f"decided {found.n_decided} pair(s), agreed on {found.n_agree} · last recorded analysis {_analysis_source(kb)}"
-    )
+    st.caption(f"decided {found.n_decided} pair(s), agreed on {found.n_agree} · analysis{_analysis_source(found)}")
     if _needs_review(found):
         st.warning("On these pairs its contribution is below 0 or its precision below 50%: review or retire it.")
 

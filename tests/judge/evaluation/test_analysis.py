@@ -145,7 +145,10 @@ def test_kb_usage_and_stored_entries(tmp_path: Path, kb: KnowledgeBase) -> None:
     assert (agrees.usage.retrieval_rate, agrees.usage.met_rate) == (0.4, 0.75)
     paths = write_analysis(report, tmp_path / "out")
     assert record_analysis(kb, report, paths["json"]) == 3
-    assert stored_analysis(kb, "r-agrees") == agrees and stored_analysis(kb, "r-unknown") is None
+    stored = stored_analysis(kb, "r-agrees")
+    assert stored is not None and stored_analysis(kb, "r-unknown") is None
+    assert stored.model_copy(update={"recorded_at": None, "pairs_source": None, "analysis_path": None}) == agrees
+    assert stored.recorded_at and stored.analysis_path == str(paths["json"].resolve())
     assert latest_analysis_path(kb) == paths["json"].resolve()
 
 

@@ -62,6 +62,7 @@ def test_a_stored_analysis_shows_its_numbers_and_the_review_hint(
     )
     captions = _text(at, "caption")
     assert "decided 4 pair(s), agreed on 1" in captions and str(path.resolve()) in captions
+    assert "on mms_pairs.jsonl, recorded 20" in captions  # the run's pair set and when it was stored
     assert "review or retire" in _text(at, "warning")
     assert "Not analysed yet" not in _text(at, "info")
 
