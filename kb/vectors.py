@@ -23,6 +23,9 @@ def _quiet_iterator_noise() -> None:
     logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
 
 
+# pymilvus pings every 10 s even when idle; the embedded milvus-lite server answers that with GOAWAY
+# "too_many_pings" (and gRPC prints an error line in the user's terminal). Its own loopback child needs no keepalive.
+EMBEDDED_KEEPALIVE = {"grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_without_calls": False}
 MAX_TEXT_BYTES = 65_535
 MAX_TAGS = 64
 INDEX_PARAMS: dict[str, dict[str, int]] = {
@@ -69,7 +72,8 @@ class VectorIndex:
         from pymilvus import MilvusClient
 
         _quiet_iterator_noise()
-        self._client = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+        options = {} if uri.startswith(("http://", "https://", "tcp://")) else {"grpc_options": EMBEDDED_KEEPALIVE}
+        self._client = MilvusClient(uri=uri, token=token, **options) if token else MilvusClient(uri=uri, **options)
         self._prefix = prefix
         self._index_types = {Collection.QUERIES: "FLAT", Collection.RUBRICS: "HNSW", **(index_types or {})}
         self._loaded: set[Collection] = set()
