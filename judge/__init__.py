@@ -153,3 +153,8 @@ __all__ += [
     "stored_analysis",
     "write_analysis",
 ]
+
+# SFT exports for the rubric generator and the judge (approved or verified items, held out from evaluation) ----------
+from judge.export import ExportReport, ExportTarget, SftFormat, export_sft  # noqa: E402
+
+__all__ += ["ExportReport", "ExportTarget", "SftFormat", "export_sft"]

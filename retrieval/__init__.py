@@ -48,3 +48,10 @@ __all__ += [
     "select_by_coding_rate",
     "select_texts",
 ]
+
+# The synthesis prompt's parts, for exports that must render it exactly as inference does (judge/export)
+from retrieval.synthesis import DraftItem, draft_model, ranked_rubrics  # noqa: E402
+from retrieval.synthesis.build import PROMPT as SYNTHESIS_PROMPT  # noqa: E402
+from retrieval.synthesis.draft import listed_rubrics  # noqa: E402
+
+__all__ += ["SYNTHESIS_PROMPT", "DraftItem", "draft_model", "listed_rubrics", "ranked_rubrics"]

@@ -12,6 +12,7 @@ from ui.cli.common import GlobalOptions, cli_errors, configure_logging, open_kb
 from ui.cli.config_cmd import config_app
 from ui.cli.demo_cmd import demo_score
 from ui.cli.eval_cmd import eval_command
+from ui.cli.export_cmd import export_app
 from ui.cli.ingest_cmd import ingest_app
 from ui.cli.kb_cmd import kb_app
 from ui.cli.learn_cmd import learn_app
@@ -42,6 +43,7 @@ app.command("demo-score")(demo_score)
 app.command("eval")(eval_command)
 app.command("analyze")(analyze_command)
 app.add_typer(learn_app, name="learn")
+app.add_typer(export_app, name="export")
 
 
 @app.callback()
