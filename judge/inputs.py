@@ -80,9 +80,28 @@ def _trajectory(given: Trajectory | Mapping[str, Any] | str | Path, task_id: str
         raise VerifierError(str(exc)) from exc
 
 
+def calls_messages(calls: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A τ² oracle trajectory's `calls` (requestor, name, arguments, content) as chat messages: each call in a
+    message of its requestor (the simulated user's calls in `user` messages), followed by the tool's result."""
+    messages: list[dict[str, Any]] = []
+    for i, call in enumerate(calls):
+        call_id = f"call_{i}"
+        role = "user" if call.get("requestor") == "user" else "assistant"
+        function = {"name": call["name"], "arguments": json.dumps(call.get("arguments") or {}, ensure_ascii=False)}
+        messages.append({"role": role, "content": None, "tool_calls": [{"id": call_id, "function": function}]})
+        if call.get("content") is not None:
+            messages.append({"role": "tool", "tool_call_id": call_id, "name": call["name"], "content": call["content"]})
+    return messages
+
+
 def _messages_of(trajectory: Any) -> list[Mapping[str, Any]]:
-    if isinstance(trajectory, Mapping) and isinstance(trajectory.get("messages"), list):
-        return list(trajectory["messages"])
+    """The chat messages of a trajectory; a calls-only one (the τ² oracle's rows) as the messages of its calls, so
+    the LLM judge reads what was done rather than an empty transcript."""
+    if isinstance(trajectory, Mapping):
+        if isinstance(trajectory.get("messages"), list):
+            return list(trajectory["messages"])
+        if isinstance(trajectory.get("calls"), list):
+            return calls_messages(trajectory["calls"])
     return []
 
 

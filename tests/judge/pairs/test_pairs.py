@@ -102,3 +102,16 @@ def test_teleqna_pairs_are_seeded_and_held_out_by_category(teleqna_zip: Path) ->
     split = split_by_category(first, fraction=0.3, seed=2)
     assert split.held_out and split.train
     assert not {p.category for p in split.held_out} & {p.category for p in split.train}
+
+
+def test_an_llm_judge_reads_the_calls_of_a_tau2_pair(tau2_dir: Path) -> None:
+    """Oracle trajectories hold calls, not messages: the judge's text names every call (it was empty before)."""
+    from judge.inputs import judged_input
+
+    pair = next(p for p in tau2_pairs(tau2_dir, split="test") if p.decisive)
+    for side in (pair.chosen, pair.rejected):
+        text = judged_input(None, trajectory=side, task_id=pair.task_id).text
+        assert all(call["name"] in text for call in side["calls"])
+    chosen = judged_input(None, trajectory=pair.chosen, task_id=pair.task_id).text
+    rejected = judged_input(None, trajectory=pair.rejected, task_id=pair.task_id).text
+    assert chosen and chosen != rejected
