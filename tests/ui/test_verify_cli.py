@@ -72,12 +72,14 @@ def test_cli_verifies_from_the_kb_after_ingestion(tau2_dir: Path, tmp_path: Path
     folder = tmp_path / "mine"
     folder.mkdir()
     tasks = [t for t in json.loads((tau2_dir / "tasks.json").read_text()) if t["id"] in wanted]
-    (folder / "tasks.json").write_text(json.dumps(tasks))
-    for name in ("db.toml", "user_db.toml"):
-        shutil.copy(tau2_dir / name, folder / name)
+    (folder / "tasks.json").write_text(json.dumps(tasks))  # the base DBs stay where they are: --db / --user-db
     data_dir = ["--data-dir", str(tmp_path / "kb")]
-    ingested = runner.invoke(app, [*data_dir, "ingest", "tau2", str(folder), "--json"])
+    dbs = ["--db", str(tau2_dir / "db.toml"), "--user-db", str(tau2_dir / "user_db.toml")]
+    missing = runner.invoke(app, [*data_dir, "ingest", "tau2", str(folder), "--db", str(folder / "nope.toml")])
+    assert missing.exit_code == 1 and "nope.toml: file not found" in missing.output
+    ingested = runner.invoke(app, [*data_dir, "ingest", "tau2", str(folder), *dbs, "--json"])
     assert ingested.exit_code == 0, ingested.output
+    assert str(tau2_dir / "user_db.toml") in json.loads(ingested.stdout)["files"]
     out = tmp_path / "results.jsonl"
     result = runner.invoke(
         app, [*data_dir, "verify", "tau2", "--from-kb", "--trajectories", str(src), "--out", str(out)]

@@ -23,6 +23,10 @@ _SEED = typer.Option(None, "--seed", help="Sample seed; default: the `seed` sett
 def tau2(
     path: Path = typer.Argument(..., help="The τ² telecom folder (holding tasks.json) or a tasks JSON file."),
     splits: Path | None = typer.Option(None, "--splits", help="split_tasks.json; default: next to tasks.json."),
+    db: Path | None = typer.Option(None, "--db", help="The agent-side base DB (db.toml); default: next to tasks.json."),
+    user_db: Path | None = typer.Option(
+        None, "--user-db", help="The user-side base DB (user_db.toml); default: next to tasks.json."
+    ),
     dry_run: bool = _DRY_RUN,
     limit: int | None = _LIMIT,
     sample: int | None = _SAMPLE,
@@ -33,7 +37,9 @@ def tau2(
     from ingest import ingest_tau2
 
     with cli_errors(), open_kb(progress=not as_json) as kb:
-        summary = ingest_tau2(kb, path, splits=splits, dry_run=dry_run, limit=limit, sample=sample, seed=seed)
+        summary = ingest_tau2(
+            kb, path, splits=splits, dry_run=dry_run, limit=limit, sample=sample, seed=seed, db=db, user_db=user_db
+        )
     render_summary(summary, as_json)
 
 
