@@ -73,7 +73,7 @@ class KnowledgeBase:
     @staticmethod
     def ensure_free(settings: Settings) -> None:
         """Raise `KBLocked` (naming the holder) when another process holds this embedded KB; opens nothing, so the
-        caller can hand the KB to a child process (milvus-lite frees its folder only when its process ends)."""
+        caller can hand the KB to a child process."""
         if settings.embedded_milvus:
             with ProcessLock(settings.data_dir / "kb.lock"):
                 pass

@@ -72,7 +72,8 @@ class VectorIndex:
         from pymilvus import MilvusClient
 
         _quiet_iterator_noise()
-        options = {} if uri.startswith(("http://", "https://", "tcp://")) else {"grpc_options": EMBEDDED_KEEPALIVE}
+        self._embedded_path = None if uri.startswith(("http://", "https://", "tcp://")) else uri
+        options = {"grpc_options": EMBEDDED_KEEPALIVE} if self._embedded_path else {}
         self._client = MilvusClient(uri=uri, token=token, **options) if token else MilvusClient(uri=uri, **options)
         self._prefix = prefix
         self._index_types = {Collection.QUERIES: "FLAT", Collection.RUBRICS: "HNSW", **(index_types or {})}
@@ -87,7 +88,13 @@ class VectorIndex:
         return f"{self._prefix}{collection.value}"
 
     def close(self) -> None:
+        """Close the client; an embedded store also stops its in-process milvus-lite server, which holds the
+        folder's lock until then (so another process can open the KB once this one has closed it)."""
         self._client.close()
+        if self._embedded_path is not None:
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(self._embedded_path)
 
     def exists(self, collection: Collection) -> bool:
         """True if the collection exists; it is then loaded (a reopened store starts released)."""

@@ -37,6 +37,22 @@ def test_a_second_process_gets_a_clear_immediate_error(kb: KnowledgeBase, settin
     assert time.monotonic() - started < 60
 
 
+def test_once_closed_another_process_can_open_it(settings: Settings, embedder: Embedder) -> None:
+    """Closing releases the folder for real: milvus-lite's in-process server held it until the process ended."""
+    with KnowledgeBase(settings, embedder=embedder) as store:
+        store.apply([RubricRecord(id="r-closed", text="The agent checks the APN settings.", kind="principle")])
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "ui.cli.main", "--data-dir", str(settings.data_dir), "kb", "stats", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert '"rubrics"' in proc.stdout
+
+
 def test_the_same_process_cannot_open_it_twice(kb: KnowledgeBase, settings: Settings) -> None:
     with pytest.raises(KBLocked):
         KnowledgeBase(settings)
