@@ -3,7 +3,9 @@ with a minimal valid instance of whatever `response_format.json_schema` it was s
 
     python -m bench.openai_stub --port 18001 --delay-ms 200     # GET /stats → {"calls": {"RubricDraft": 1, ...}}
 
-In process: `with StubServer(delay_s=0.2) as stub: stub.url` (→ http://127.0.0.1:PORT/v1).
+In process: `with StubServer(delay_s=0.2) as stub: stub.url` (→ http://127.0.0.1:PORT/v1); `stub.fail_next(...)`
+queues faults for the next calls (an HTTP status with headers and body, a reply cut at max tokens, a malformed body,
+a slow answer) and `stub.bodies` keeps the request bodies, so transport tests can check what was sent.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import json
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 SENTENCE = "The agent checks the customer's line settings and explains the fix"
 
@@ -68,12 +71,33 @@ def instance(schema: dict[str, Any], root: dict[str, Any], index: int = 0) -> An
     return None
 
 
+@dataclass(frozen=True)
+class Fault:
+    """What the stub does instead of a normal answer to one call.
+
+    `status` ≥ 400 answers with that status, `headers` and `body` (JSON when a dict); `content` replaces the
+    reply's content, with `finish_reason`; `raw` is sent as the whole 200 body (not JSON); `delay_s` adds a wait.
+    """
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] | str | None = None
+    content: str | None = None
+    finish_reason: str = "stop"
+    raw: str | None = None
+    delay_s: float = 0.0
+
+
 def create_stub_app(delay_s: float = 0.2) -> FastAPI:
-    """The stub app; `app.state.calls` counts calls per schema name."""
+    """The stub app; `app.state.calls` counts calls per schema name, `app.state.faults` is a queue of `Fault`s
+    for the next calls, `app.state.bodies` the request bodies seen (the last 100)."""
     app = FastAPI()
     calls: Counter[str] = Counter()
     app.state.calls = calls
     app.state.delay_s = delay_s
+    app.state.faults = []
+    app.state.bodies = []
+    instances: dict[str, str] = {}  # reply content per schema, built once (the stub's own CPU is part of the bench)
 
     @app.get("/v1/models")
     async def models() -> dict[str, Any]:
@@ -89,14 +113,29 @@ def create_stub_app(delay_s: float = 0.2) -> FastAPI:
         return {"ok": True}
 
     @app.post("/v1/chat/completions")
-    async def chat(request: Request) -> JSONResponse:
-        body = await request.json()
+    async def chat(request: Request) -> Response:
+        raw_body = await request.body()
+        body = json.loads(raw_body)
+        app.state.bodies = [*app.state.bodies[-99:], body]
         spec = (body.get("response_format") or {}).get("json_schema") or {}
         schema, name = spec.get("schema") or {}, spec.get("name") or "none"
         calls[name] += 1
-        if app.state.delay_s:
-            await asyncio.sleep(app.state.delay_s)
-        content = json.dumps(instance(schema, schema)) if schema else "{}"
+        fault: Fault = app.state.faults.pop(0) if app.state.faults else Fault()
+        if app.state.delay_s or fault.delay_s:
+            await asyncio.sleep(app.state.delay_s + fault.delay_s)
+        if fault.status >= 400:
+            error = fault.body if fault.body is not None else {"error": {"message": f"stub fault {fault.status}"}}
+            if isinstance(error, dict):
+                return JSONResponse(error, status_code=fault.status, headers=fault.headers)
+            return Response(error, status_code=fault.status, headers=fault.headers)
+        if fault.raw is not None:
+            return Response(fault.raw, media_type="application/json")
+        content = fault.content
+        if content is None:
+            blob = json.dumps(schema, sort_keys=True)
+            content = instances.get(blob)
+            if content is None:
+                content = instances[blob] = json.dumps(instance(schema, schema)) if schema else "{}"
         return JSONResponse(
             {
                 "id": f"stub-{sum(calls.values())}",
@@ -107,7 +146,7 @@ def create_stub_app(delay_s: float = 0.2) -> FastAPI:
                     {
                         "index": 0,
                         "message": {"role": "assistant", "content": content, "refusal": None},
-                        "finish_reason": "stop",
+                        "finish_reason": fault.finish_reason,
                         "logprobs": None,
                     }
                 ],
@@ -139,8 +178,17 @@ class StubServer:
     def calls(self) -> Counter[str]:
         return self.app.state.calls
 
+    @property
+    def bodies(self) -> list[dict[str, Any]]:
+        """Request bodies received, oldest first (the last 100)."""
+        return self.app.state.bodies
+
     def set_delay(self, delay_s: float) -> None:
         self.app.state.delay_s = delay_s
+
+    def fail_next(self, *faults: Fault) -> None:
+        """Answer the next calls with `faults`, in order (then normally again)."""
+        self.app.state.faults.extend(faults)
 
     def __enter__(self) -> StubServer:
         self._thread.start()

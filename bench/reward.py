@@ -3,13 +3,19 @@
 Measures, with a small KB built in code and `bench.openai_stub` in its own process (so it does not share our GIL):
 - rewards/s at concurrency 1, 16, 64 with a 200 ms LLM, against the ideal concurrency / 0.2 s (one judge call per
   reward, rubric set cached; every response text is new, so the verdict cache never answers);
-- the library's overhead per reward with a 0 ms LLM, next to the parts measured alone (the bare HTTP round trip to
-  the stub, one `LLMClient` structured call, retrieval): the honest floor is their sum;
+- the library's overhead per reward with a 0 ms LLM (alone, and in a GRPO group of 8: wall time and this process's
+  CPU), next to the parts measured alone (the bare HTTP round trip to the stub, one `LLMClient` structured call over
+  each transport, retrieval);
 - LLM calls per GRPO group of 8 (goal: 1 synthesis + 8 judge calls), in process, through the verl adapter
   (8 concurrent single-sample calls) and through `telerubric serve` (8 concurrent OpenRLHF `/get_reward` posts);
-- the same throughput and overhead through `telerubric serve` (a subprocess holding the KB; clients POST /score).
+- the same throughput and overhead through `telerubric serve` (a subprocess holding the KB; clients POST /score);
+- the floor, measured alone: the same requests sent with bare httpx (one client, as one would write it; and spread
+  over 8-connection pools as `kb.llm.pool` does), and `LLMClient` calls alone over each transport.
 
-    python -m bench.reward [--out bench/results/reward.json] [--seconds 3]
+The stub and this process share the machine's cores: every row records the 1-minute load average after it.
+
+    python -m bench.reward [--out bench/results/reward.json] [--seconds 3] [--transport http|langchain]
+    python -m bench.reward --only overhead --profile /tmp/reward.prof   # cProfile of the overhead run (+ threads)
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import statistics
 import subprocess
 import sys
@@ -31,14 +38,17 @@ from typing import Any
 import httpx
 
 from bench.report import write_report
-from bench.reward_processes import Served, Stub
+from bench.reward_processes import Profiled, Served, Stub
 from judge import RewardModel, close_rewards, compute_score, configure_rewards
 from kb import KnowledgeBase, LLMClient, QueryRecord, RubricRecord, Settings, aping, load_settings
+from kb.llm.pool import HttpPool  # bench only: the floor with the pools the client uses
 from retrieval import Retriever
 
 REPO = Path(__file__).resolve().parents[1]
 DELAY_S = 0.2
 CONCURRENCY = (1, 16, 64)
+TRANSPORTS = ("http", "langchain")
+PARTS = ("served", "throughput", "groups", "overhead", "floor")
 REQUESTS = [
     "I cannot send MMS picture messages from my phone.",
     "Mobile data stopped working while I am abroad.",
@@ -48,12 +58,22 @@ REQUESTS = [
 _ids = count()
 
 
-def settings_for(data_dir: Path, llm_url: str) -> Settings:
+EMBEDDER_THREADS = 0  # `--embedder-threads`; 0 = the library default (all cores)
+
+
+def settings_for(data_dir: Path, llm_url: str, transport: str = "http") -> Settings:
+    llm = {"base_url": llm_url, "model": "stub", "concurrency": 256, "timeout_s": 60, "max_retries": 0}
     return load_settings(
         data_dir=data_dir,
-        llm={"base_url": llm_url, "model": "stub", "concurrency": 256, "timeout_s": 60, "max_retries": 0},
+        llm={**llm, "transport": transport},
         judge={"usage_flush_every": 256},
+        embedder={"threads": EMBEDDER_THREADS},
     )
+
+
+def load() -> float:
+    """The 1-minute load average (the stub, other work and this bench share the cores)."""
+    return round(os.getloadavg()[0], 2)
 
 
 def build_kb(settings: Settings) -> None:
@@ -110,6 +130,7 @@ async def _throughput(score: Callable[[str, str], Awaitable[Any]], concurrency: 
         "of_ideal": round(done / elapsed / ideal, 3),
         "rewards": done,
         "errors": errors,
+        "load": load(),
     }
 
 
@@ -122,44 +143,54 @@ async def _per_reward_ms(score: Callable[[str, str], Awaitable[Any]], n: int) ->
     return round(statistics.median(times) * 1000, 2)
 
 
+PING_BODY = {
+    "model": "stub",
+    "messages": [{"role": "user", "content": "x" * 1500}],
+    "response_format": {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "Ping",
+            "schema": {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}},
+        },
+    },
+}
+
+
+def _med(xs: list[float]) -> float:
+    return round(statistics.median(xs) * 1000, 2)
+
+
 async def _parts_ms(settings: Settings, model: RewardModel, n: int) -> dict[str, float]:
     """The pieces of one reward measured alone (medians, ms)."""
-    body = {
-        "model": "stub",
-        "messages": [{"role": "user", "content": "x" * 1500}],
-        "response_format": {
-            "type": "json_schema",
-            "json_schema": {
-                "name": "CriterionVerdicts",
-                "schema": {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}},
-            },
-        },
-    }
-    http_times, call_times, retrieve_times = [], [], []
+    http_times, retrieve_times = [], []
     async with httpx.AsyncClient(base_url=settings.llm.base_url or "") as http:
         for _ in range(n):
             started = time.perf_counter()
-            (await http.post("/chat/completions", json=body)).raise_for_status()
+            (await http.post("/chat/completions", json=PING_BODY)).raise_for_status()
             http_times.append(time.perf_counter() - started)
-    client = LLMClient.from_settings(settings)
-    for _ in range(n):
-        started = time.perf_counter()
-        reply = await aping(client)
-        call_times.append(time.perf_counter() - started)
-        assert reply.ok, reply.error
-    await client.aclose()
+    parts = {"http_round_trip_ms": _med(http_times)}
+    for transport in TRANSPORTS:
+        client = LLMClient.from_settings(_with_transport(settings, transport))
+        call_times, cpu = [], time.process_time()
+        for _ in range(n):
+            started = time.perf_counter()
+            reply = await aping(client)
+            call_times.append(time.perf_counter() - started)
+            assert reply.ok, reply.error
+        parts[f"llm_call_{transport}_ms"] = _med(call_times)
+        parts[f"llm_call_{transport}_cpu_ms"] = round((time.process_time() - cpu) / n * 1000, 2)
+        await client.aclose()
     retriever = Retriever(model.kb, settings=settings)
     for i in range(n):
         started = time.perf_counter()
         retriever.retrieve(REQUESTS[i % len(REQUESTS)])
         retrieve_times.append(time.perf_counter() - started)
     retriever.close()
-    med = lambda xs: round(statistics.median(xs) * 1000, 2)  # noqa: E731
-    return {
-        "http_round_trip_ms": med(http_times),
-        "llm_client_call_ms": med(call_times),
-        "retrieve_ms": med(retrieve_times),
-    }
+    return {**parts, "retrieve_ms": _med(retrieve_times)}
+
+
+def _with_transport(settings: Settings, transport: str) -> Settings:
+    return settings.model_copy(update={"llm": settings.llm.model_copy(update={"transport": transport})})
 
 
 async def _group_calls(stub: Stub, run: Callable[[str], Awaitable[Any]], label: str) -> dict[str, Any]:
@@ -176,59 +207,64 @@ async def _group_calls(stub: Stub, run: Callable[[str], Awaitable[Any]], label: 
 
 
 def parts_alone(settings: Settings, seconds: float) -> list[dict]:
-    """The floor: the same concurrency with only the LLM client (one structured call per "reward"), and with only raw
-    HTTP posts to the stub (what the stub and the loopback can take)."""
+    """The floor, each measured alone at the same concurrency: `LLMClient` calls only (one structured call per
+    "reward", over each transport), and bare httpx posts of the same kind of request (one client, as one would
+    write it; and spread over the 8-connection pools `kb.llm.pool` uses): what the stub and the loopback can take."""
     rows = []
 
     async def run() -> None:
-        client = LLMClient.from_settings(settings)
-        body = {"model": "stub", "messages": [{"role": "user", "content": "x"}],
-                "response_format": {"type": "json_schema", "json_schema": {"name": "Ping", "schema": {
-                    "type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}}}}  # fmt: skip
+        url = (settings.llm.base_url or "") + "/chat/completions"
         limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-        async with httpx.AsyncClient(base_url=settings.llm.base_url or "", limits=limits, timeout=60) as http:
+        async with httpx.AsyncClient(limits=limits, timeout=60) as http:
 
             async def raw(request: str, response: str) -> bool:
-                (await http.post("/chat/completions", json=body)).raise_for_status()
+                (await http.post(url, json=PING_BODY)).raise_for_status()
                 return True
 
-            async def one_call(request: str, response: str) -> bool | None:
-                return True if (await aping(client)).error is None else None
+            pool = HttpPool(60, 256)
+
+            async def pooled(request: str, response: str) -> bool:
+                with pool.lease() as i:
+                    (await pool.clients[i].post(url, json=PING_BODY)).raise_for_status()
+                return True
 
             for c in CONCURRENCY[1:]:
-                call = await _throughput(one_call, c, seconds)
-                rows.append({"path": "floor: LLMClient call only", "concurrency": c, **call})
-                rows.append(
-                    {"path": "floor: raw HTTP to the stub", "concurrency": c, **await _throughput(raw, c, seconds)}
-                )
-        await client.aclose()
+                for transport in TRANSPORTS:
+                    client = LLMClient.from_settings(_with_transport(settings, transport))
+
+                    async def one_call(request: str, response: str, client: LLMClient = client) -> bool | None:
+                        return True if (await aping(client)).error is None else None
+
+                    row = await _throughput(one_call, c, seconds)
+                    rows.append({"path": f"floor: LLMClient call only [{transport}]", "concurrency": c, **row})
+                    await client.aclose()
+                row = await _throughput(raw, c, seconds)
+                rows.append({"path": "floor: bare httpx, one client", "concurrency": c, **row})
+                row = await _throughput(pooled, c, seconds)
+                rows.append({"path": "floor: bare httpx, 8-connection pools", "concurrency": c, **row})
+            await pool.aclose()
 
     asyncio.run(run())
     return rows
 
 
-def in_process(data_dir: Path, slow: Stub, fast: Stub, seconds: float) -> tuple[list[dict], dict, list[dict]]:
-    rows, groups = [], []
-    with RewardModel(settings_for(data_dir, slow.url)) as model:
+def throughput(data_dir: Path, slow: Stub, seconds: float, transport: str) -> list[dict]:
+    """rewards/s in process (`RewardModel.ascore`, each transport) and through the verl adapter."""
+    rows = []
+    for t in (transport, *(x for x in TRANSPORTS if x != transport)):
+        with RewardModel(settings_for(data_dir, slow.url, t)) as model:
 
-        async def score(request: str, response: str) -> Any:
-            return await model.ascore(request, response)
+            async def run(model: RewardModel = model, t: str = t) -> None:
+                for request in REQUESTS:  # warm: rubric sets cached
+                    await model.ascore(request, _response())
+                for c in CONCURRENCY if t == transport else CONCURRENCY[-1:]:
+                    row = await _throughput(lambda q, r: model.ascore(q, r), c, seconds)
+                    rows.append({"path": f"in process [{t}]", "concurrency": c, **row})
 
-        async def run() -> None:
-            for request in REQUESTS:  # warm: rubric sets cached
-                await model.ascore(request, _response())
-            for c in CONCURRENCY:
-                rows.append({"path": "in process", "concurrency": c, **await _throughput(score, c, seconds)})
-            groups.append(
-                await _group_calls(
-                    slow, lambda r: model.ascore_group(r, [_response() for _ in range(8)]), "RewardModel.ascore_group"
-                )
-            )
-
-        asyncio.run(run())
+            asyncio.run(run())
 
     # verl's reward loop: concurrent single-sample calls, coalesced by the adapter runtime
-    configure_rewards(settings_for(data_dir, slow.url))
+    configure_rewards(settings_for(data_dir, slow.url, transport))
     try:
 
         async def verl_one(request: str, response: str) -> dict[str, float]:
@@ -239,38 +275,71 @@ def in_process(data_dir: Path, slow: Stub, fast: Stub, seconds: float) -> tuple[
                 rows.append({"path": "verl compute_score", "concurrency": c, **await _throughput(verl_one, c, seconds)})
 
         asyncio.run(adapter_rows())
+    finally:
+        close_rewards()
+    return rows
+
+
+def groups(data_dir: Path, slow: Stub, transport: str) -> list[dict]:
+    """LLM calls per GRPO group of 8, in process and through the verl adapter (8 concurrent single calls)."""
+    out = []
+    with RewardModel(settings_for(data_dir, slow.url, transport)) as model:
+        out.append(
+            asyncio.run(
+                _group_calls(
+                    slow, lambda r: model.ascore_group(r, [_response() for _ in range(8)]), "RewardModel.ascore_group"
+                )
+            )
+        )
+    configure_rewards(settings_for(data_dir, slow.url, transport))
+    try:
 
         async def verl_group(request: str) -> None:
             truth = json.dumps({"request": request})
             await asyncio.gather(*(compute_score("telecom", _response(), truth, {}) for _ in range(8)))
 
-        groups.append(asyncio.run(_group_calls(slow, verl_group, "verl compute_score x8 (concurrent)")))
+        out.append(asyncio.run(_group_calls(slow, verl_group, "verl compute_score x8 (concurrent)")))
     finally:
         close_rewards()
-
-    fast_settings = settings_for(data_dir, fast.url)
-    with RewardModel(fast_settings) as model:
-
-        async def overhead() -> dict[str, Any]:
-            for request in REQUESTS:
-                await model.ascore(request, _response())
-            per_reward = await _per_reward_ms(lambda q, r: model.ascore(q, r), 200)
-            group_times = []
-            for i in range(30):
-                started = time.perf_counter()
-                await model.ascore_group(REQUESTS[i % len(REQUESTS)], [_response() for _ in range(8)])
-                group_times.append((time.perf_counter() - started) / 8)
-            parts = await _parts_ms(fast_settings, model, 100)
-            in_group = round(statistics.median(group_times) * 1000, 2)
-            return {"path": "in process", "per_reward_ms": per_reward, "per_reward_in_group_of_8_ms": in_group, **parts}
-
-        overhead_row = asyncio.run(overhead())
-    return rows, overhead_row, groups
+    return out
 
 
-def served(data_dir: Path, slow: Stub, fast: Stub, seconds: float) -> tuple[list[dict], dict, list[dict]]:
-    rows, groups = [], []
-    server = Served(data_dir, slow.url)
+def overhead(data_dir: Path, fast: Stub, transport: str, profile: Path | None = None) -> dict[str, Any]:
+    """Per-reward time with a 0 ms LLM: alone, and in groups of 8 (wall, and this process's CPU), per transport."""
+    row: dict[str, Any] = {"path": f"in process [{transport}]"}
+    for t in (transport, *(x for x in TRANSPORTS if x != transport)):
+        settings = settings_for(data_dir, fast.url, t)
+        with RewardModel(settings) as model:
+
+            async def run(model: RewardModel = model, t: str = t, settings: Settings = settings) -> None:
+                for request in REQUESTS:
+                    await model.ascore(request, _response())
+                for i in range(8):  # warm connections and parsers
+                    await model.ascore_group(REQUESTS[i % len(REQUESTS)], [_response() for _ in range(8)])
+                with Profiled(profile if t == transport else None):
+                    group_times, cpu = [], time.process_time()
+                    for i in range(40):
+                        started = time.perf_counter()
+                        await model.ascore_group(REQUESTS[i % len(REQUESTS)], [_response() for _ in range(8)])
+                        group_times.append((time.perf_counter() - started) / 8)
+                    cpu_ms = round((time.process_time() - cpu) / 320 * 1000, 2)
+                row[f"per_reward_in_group_of_8_ms [{t}]"] = _med(group_times)
+                row[f"cpu_per_reward_in_group_of_8_ms [{t}]"] = cpu_ms
+                if t == transport:
+                    row["per_reward_ms"] = await _per_reward_ms(lambda q, r: model.ascore(q, r), 200)
+                    row.update(await _parts_ms(settings, model, 100))
+
+            asyncio.run(run())
+    row["library_overhead_ms"] = round(row["per_reward_ms"] - row["http_round_trip_ms"], 2)
+    row["load"] = load()
+    return row
+
+
+def served(
+    data_dir: Path, slow: Stub, fast: Stub, seconds: float, transport: str
+) -> tuple[list[dict], dict, list[dict]]:
+    rows, group_rows = [], []
+    server = Served(data_dir, slow.url, transport, EMBEDDER_THREADS)
     try:
 
         async def run() -> None:
@@ -298,16 +367,16 @@ def served(data_dir: Path, slow: Stub, fast: Stub, seconds: float) -> tuple[list
                         )
                     )
 
-                groups.append(await _group_calls(slow, openrlhf_group, "serve /get_reward x8 (concurrent)"))
+                group_rows.append(await _group_calls(slow, openrlhf_group, "serve /get_reward x8 (concurrent)"))
 
         asyncio.run(run())
     finally:
         server.close()
 
-    server = Served(data_dir, fast.url)
+    server = Served(data_dir, fast.url, transport, EMBEDDER_THREADS)
     try:
 
-        async def overhead() -> float:
+        async def overhead_served() -> float:
             async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
 
                 async def score(request: str, response: str) -> Any:
@@ -317,18 +386,31 @@ def served(data_dir: Path, slow: Stub, fast: Stub, seconds: float) -> tuple[list
                     await score(request, _response())
                 return await _per_reward_ms(score, 200)
 
-        overhead_row = {"path": "telerubric serve /score", "per_reward_ms": asyncio.run(overhead())}
+        overhead_row = {
+            "path": "telerubric serve /score",
+            "per_reward_ms": asyncio.run(overhead_served()),
+            "load": load(),
+        }
     finally:
         server.close()
-    return rows, overhead_row, groups
+    return rows, overhead_row, group_rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "reward.json")
     parser.add_argument("--seconds", type=float, default=3.0, help="Duration of each throughput run.")
+    parser.add_argument("--transport", choices=TRANSPORTS, default="http", help="llm.transport of the main rows.")
+    parser.add_argument("--only", choices=PARTS, nargs="+", default=list(PARTS), help="Parts to run (default: all).")
+    parser.add_argument("--profile", type=Path, help="Write a cProfile of the overhead run's groups here.")
+    parser.add_argument("--embedder-threads", type=int, default=0, help="embedder.threads (0: the default).")
     args = parser.parse_args()
+    global EMBEDDER_THREADS
+    EMBEDDER_THREADS = args.embedder_threads
     logging.basicConfig(level=logging.WARNING)
+    rows: list[dict] = []
+    overheads: list[dict] = []
+    group_rows: list[dict] = []
     slow, fast = Stub(DELAY_S), Stub(0.0)
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -344,23 +426,31 @@ def main() -> None:
                 cwd=REPO,
                 check=True,
             )
-            serve_rows, overhead_served, serve_groups = served(data_dir, slow, fast, args.seconds)
-            rows, overhead_in, groups = in_process(data_dir, slow, fast, args.seconds)
-            floor_rows = parts_alone(settings_for(data_dir, slow.url), args.seconds)
+            if "served" in args.only:
+                serve_rows, overhead_served, serve_groups = served(data_dir, slow, fast, args.seconds, args.transport)
+                rows += serve_rows
+                overheads.append(overhead_served)
+                group_rows += serve_groups
+            if "throughput" in args.only:
+                rows = throughput(data_dir, slow, args.seconds, args.transport) + rows
+            if "groups" in args.only:
+                group_rows = groups(data_dir, slow, args.transport) + group_rows
+            if "overhead" in args.only:
+                overheads.insert(0, overhead(data_dir, fast, args.transport, args.profile))
+            if "floor" in args.only:
+                rows += parts_alone(settings_for(data_dir, slow.url), args.seconds)
     finally:
         slow.close()
         fast.close()
-    rows += serve_rows + floor_rows
-    groups += serve_groups
-    overhead_in["library_overhead_ms"] = round(overhead_in["per_reward_ms"] - overhead_in["http_round_trip_ms"], 2)
-    overhead_in["sum_of_parts_ms"] = round(overhead_in["llm_client_call_ms"] + overhead_in["retrieve_ms"], 2)
     write_report(
         "reward throughput (200 ms stub LLM)",
         rows,
         args.out,
         extra={
-            "overhead": [overhead_in, overhead_served],
-            "llm_calls_per_group_of_8": groups,
+            "transport": args.transport,
+            "embedder_threads": args.embedder_threads,
+            "overhead": overheads,
+            "llm_calls_per_group_of_8": group_rows,
             "goals": {
                 "of_ideal_at_64": 0.8,
                 "library_overhead_ms": 5.0,
@@ -368,11 +458,11 @@ def main() -> None:
             },
         },
     )
-    print("\nper-reward time with a 0 ms LLM (medians)")
-    for row in (overhead_in, overhead_served):
+    print("\nper-reward time with a 0 ms LLM (medians, ms; load = 1-minute load average)")
+    for row in overheads:
         print("  " + "  ".join(f"{k}={v}" for k, v in row.items()))
     print("\nLLM calls per GRPO group of 8")
-    for row in groups:
+    for row in group_rows:
         print("  " + "  ".join(f"{k}={v}" for k, v in row.items()))
 
 

@@ -23,14 +23,16 @@ from pydantic import BaseModel, Field
 from judge.aggregate import aggregate
 from judge.inputs import JudgedInput, Messages, judged_input
 from judge.llm_judge import (
+    SCREEN_VERSION,
     Criterion,
     JudgeReply,
     ajudge_criteria,
     criterion_prompt,
+    describe_findings,
     pointwise_prompt,
 )
 from judge.loop_thread import LoopThread
-from judge.machine_checks import judgeable, run_machine_checks
+from judge.machine_checks import MachineVerdicts, judgeable, run_machine_checks
 from judge.matching import QueryMatch, match_query
 from judge.pairwise_reward import PairResult, acompare
 from judge.result import (
@@ -40,7 +42,7 @@ from judge.result import (
     Stage,
     Verdict,
 )
-from judge.verdict_cache import cached_verdicts, store_verdicts, verdict_key
+from judge.verdict_cache import CachedVerdicts, VerdictCache, verdict_key
 from judge.verifiers.outcome import VerifierError
 from kb import (
     KnowledgeBase,
@@ -51,7 +53,7 @@ from kb import (
     UsageDelta,
     load_settings,
 )
-from retrieval import Neighbours, Retriever, RubricSet, SynthesisErrorKind, abuild_rubric_set
+from retrieval import Neighbours, Retriever, RubricItem, RubricSet, SynthesisErrorKind, abuild_rubric_set
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +107,7 @@ class RewardModel:
             else LLMClient.from_settings(self.settings)
         )
         self._retriever = Retriever(self.kb, settings=self.settings)
+        self._verdicts = VerdictCache(self.kb)
         self._loop: LoopThread | None = None
         self._usage: Counter[tuple[str, str]] = Counter()
         self._pending_rewards = 0
@@ -253,9 +256,7 @@ class RewardModel:
         items = list(rs.items) if rs else []
         try:
             given = judged_input(response, trajectory=trajectory, task_id=task_id)
-            machine = await asyncio.to_thread(
-                run_machine_checks, self.kb, prepared.match, items, given, gate_on_collateral=cfg.gate_on_collateral
-            )
+            machine = await self._machine_checks(prepared.match, items, given)
         except VerifierError as exc:
             return RewardResult.failed(JudgeErrorKind.VERIFIER, Stage.VERIFY, str(exc), **context)
         to_judge = [i for i in items if i.id not in machine.decided_items and judgeable(i, prepared.match)]
@@ -266,6 +267,8 @@ class RewardModel:
         if to_judge:
             criteria = [Criterion.from_item(i) for i in to_judge]
             reply, cached = await self._llm_verdicts(prepared.request, given, criteria, reference)
+            if reply.findings:  # grader-directed text was redacted: say so, cached or not
+                context["notes"] = (*prepared.notes, describe_findings(reply.findings))
             if reply.error is not None:
                 return RewardResult(error=reply.error, components=dict.fromkeys(COMPONENTS), **context)
             verdicts += reply.criterion_verdicts(criteria)
@@ -298,9 +301,16 @@ class RewardModel:
         )
 
     async def _llm_verdicts(
-        self, request: str, given: JudgedInput, criteria: Sequence[Criterion], reference: str | None
+        self,
+        request: str,
+        given: JudgedInput,
+        criteria: Sequence[Criterion],
+        reference: str | None,
+        *,
+        redact: bool = True,
     ) -> tuple[JudgeReply, bool]:
-        """The judge's reply on `criteria` (from the verdict cache when it holds them), and whether it was cached."""
+        """The judge's reply on `criteria` (from the verdict cache when it holds them, with the screen's findings),
+        and whether it was cached."""
         cfg = self.settings.judge
         prompt = (pointwise_prompt() if cfg.granularity == "response" else criterion_prompt()).ref
         key = verdict_key(
@@ -312,19 +322,24 @@ class RewardModel:
             granularity=cfg.granularity,
             votes=1,
             reference=reference,
+            screen=SCREEN_VERSION if redact else None,
         )
         if cfg.verdict_cache:
-            cached = await asyncio.to_thread(cached_verdicts, self.kb, key)
+            cached = await self._verdicts.aget(key)
             if cached is not None:
                 reply = JudgeReply(
-                    verdicts=tuple(cached), granularity=cfg.granularity, model=self._client.model, prompt=prompt
+                    verdicts=cached.verdicts,
+                    findings=cached.findings,
+                    granularity=cfg.granularity,
+                    model=self._client.model,
+                    prompt=prompt,
                 )
                 return reply, True
         reply = await ajudge_criteria(
-            self._client, request, given.text, criteria, granularity=cfg.granularity, reference=reference
+            self._client, request, given.text, criteria, granularity=cfg.granularity, reference=reference, redact=redact
         )
         if reply.error is None and cfg.verdict_cache:
-            await asyncio.to_thread(store_verdicts, self.kb, key, reply.verdicts)
+            await self._verdicts.aput(key, CachedVerdicts(verdicts=reply.verdicts, findings=reply.findings))
         return reply, False
 
     # pairwise ---------------------------------------------------------------------------------------------------
@@ -337,15 +352,18 @@ class RewardModel:
     async def _gates(self, prepared: _Prepared, response: str | Messages) -> float | None:
         """1.0 / 0.0 when the response passes / fails the programmatic gates; None when no gate applies."""
         items = list(prepared.rubric_set.items) if prepared.rubric_set else []
-        machine = await asyncio.to_thread(
-            run_machine_checks,
-            self.kb,
-            prepared.match,
-            items,
-            judged_input(response),
-            gate_on_collateral=self.settings.judge.gate_on_collateral,
-        )
+        machine = await self._machine_checks(prepared.match, items, judged_input(response))
         return aggregate(machine.verdicts).components["gates"]
+
+    async def _machine_checks(self, match: QueryMatch, items: list[RubricItem], given: JudgedInput) -> MachineVerdicts:
+        """`run_machine_checks`: in a worker thread when a τ² trajectory is replayed (it reads the KB), inline
+        otherwise (answer, tool-call and policy checks are pure and take microseconds: a thread hop costs more)."""
+        gate_on_collateral = self.settings.judge.gate_on_collateral
+        if given.trajectory is None:
+            return run_machine_checks(self.kb, match, items, given, gate_on_collateral=gate_on_collateral)
+        return await asyncio.to_thread(
+            run_machine_checks, self.kb, match, items, given, gate_on_collateral=gate_on_collateral
+        )
 
     # usage write-back -------------------------------------------------------------------------------------------
     async def _note_usage(self, results: Sequence[RewardResult]) -> None:

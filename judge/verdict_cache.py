@@ -1,19 +1,39 @@
 """Judge verdicts cached in SQL, keyed by what changes them: the criteria, the response, the judge model, its
-prompt, the granularity, the votes and the reference. Errors are never cached."""
+prompt, the granularity, the votes, the reference, and the screen that redacted the response (its version, and
+whether it ran). An entry keeps the screen's findings beside the verdicts, so a hit reports them too. Errors are
+never cached.
+
+`VerdictCache` serves concurrent lookups and stores in batches: the calls queued while the event loop runs one
+step (or while the previous batch runs) go to a worker thread together and run one after another, one batch at a
+time, in the order they came. A GRPO group (or many concurrent rewards) costs one thread hop per phase instead of
+one per reward, our writes never wait on each other's SQLite lock, and a lookup queued after a store sees it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel
 
-from judge.llm_judge import Criterion, JudgedCriterion
+from judge.llm_judge import Criterion, Finding, JudgedCriterion
 from kb import KnowledgeBase
 
 NAMESPACE = "judge.verdicts"
-_VERDICTS = TypeAdapter(list[JudgedCriterion])
+KEY_FORMAT = 2  # 2: the screen's version and the redaction flag are in the key; entries carry findings
+_Call = tuple[Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]"]  # a queued call and its caller's future
+
+
+class CachedVerdicts(BaseModel, frozen=True):
+    """One cache entry: the judge's verdicts and what the screen found in the response."""
+
+    verdicts: tuple[JudgedCriterion, ...]
+    findings: tuple[Finding, ...] = ()
 
 
 def verdict_key(
@@ -26,9 +46,11 @@ def verdict_key(
     granularity: str,
     votes: int,
     reference: str | None,
+    screen: str | None,
 ) -> str:
+    """The cache key; `screen` is the screen's version when the response was redacted, None when it was not."""
     payload = {
-        "v": 1,
+        "v": KEY_FORMAT,
         "criteria": [c.model_dump(mode="json") for c in criteria],
         "request": request,
         "response": hashlib.sha256(response.encode()).hexdigest(),
@@ -37,15 +59,94 @@ def verdict_key(
         "granularity": granularity,
         "votes": votes,
         "reference": reference,
+        "redact": screen is not None,
+        "screen": screen,
     }
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def cached_verdicts(kb: KnowledgeBase, key: str) -> list[JudgedCriterion] | None:
+def cached_verdicts(kb: KnowledgeBase, key: str) -> CachedVerdicts | None:
     raw = kb.cache_get(key)
-    return None if raw is None else _VERDICTS.validate_json(raw)
+    return None if raw is None else CachedVerdicts.model_validate_json(raw)
 
 
-def store_verdicts(kb: KnowledgeBase, key: str, verdicts: Sequence[JudgedCriterion]) -> None:
-    kb.cache_put(key, NAMESPACE, _VERDICTS.dump_json(list(verdicts)).decode())
+def store_verdicts(kb: KnowledgeBase, key: str, entry: CachedVerdicts) -> None:
+    kb.cache_put(key, NAMESPACE, entry.model_dump_json())
+
+
+@dataclass
+class _Queue:
+    """One event loop's pending calls, and whether a batch is scheduled or running."""
+
+    calls: list[_Call] = field(default_factory=list)
+    active: bool = False
+    task: asyncio.Task[list[Any]] | None = None  # the running batch (a strong reference until it is done)
+
+
+class VerdictCache:
+    """`cached_verdicts` / `store_verdicts` for one KB, in batches (see the module docstring)."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue] = weakref.WeakKeyDictionary()
+
+    async def aget(self, key: str) -> CachedVerdicts | None:
+        return await self._submit(cached_verdicts, self.kb, key)
+
+    async def aput(self, key: str, entry: CachedVerdicts) -> None:
+        await self._submit(store_verdicts, self.kb, key, entry)
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        queue = self._queues.setdefault(loop, _Queue())
+        queue.calls.append((fn, args, future))
+        if not queue.active:
+            queue.active = True
+            loop.call_soon(self._flush, loop, queue)  # after every task runnable in this step has queued its call
+        return future
+
+    def _flush(self, loop: asyncio.AbstractEventLoop, queue: _Queue) -> None:
+        batch, queue.calls = queue.calls, []
+        queue.task = loop.create_task(asyncio.to_thread(_run_all, batch))
+        queue.task.add_done_callback(lambda done: self._done(loop, queue, batch, done))
+
+    def _done(self, loop: asyncio.AbstractEventLoop, queue: _Queue, batch: list[_Call], task: asyncio.Task) -> None:
+        _settle(batch, task)
+        queue.task = None
+        if queue.calls:  # queued while this batch ran: the next batch
+            self._flush(loop, queue)
+        else:
+            queue.active = False
+
+
+def _run_all(batch: list[_Call]) -> list[Any]:
+    """Each call's result or exception, in order (one failure does not fail the others)."""
+    outcomes: list[Any] = []
+    for fn, args, _ in batch:
+        try:
+            outcomes.append(fn(*args))
+        except Exception as exc:  # noqa: BLE001 (handed to the caller's future, which re-raises it)
+            outcomes.append(exc)
+    return outcomes
+
+
+def _settle(batch: list[_Call], task: asyncio.Task[list[Any]]) -> None:
+    """Hand each caller its outcome (the batch's own failure, if the batch failed as a whole)."""
+    if task.cancelled() or task.exception() is not None:
+        for _, _, future in batch:
+            if future.done():
+                continue
+            if task.cancelled():
+                future.cancel()
+            else:
+                future.set_exception(task.exception())  # type: ignore[arg-type]
+        return
+    for (_, _, future), outcome in zip(batch, task.result(), strict=True):
+        if future.done():  # the caller was cancelled (timeout) meanwhile
+            continue
+        if isinstance(outcome, Exception):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)

@@ -23,7 +23,7 @@ from judge.llm_judge.fence import GUARDED_TAGS, defuse, fence_breaks
 from judge.llm_judge.pairwise import ajudge_pair, pairwise_prompt
 from judge.llm_judge.pointwise import ajudge_criteria, criterion_prompt, pointwise_prompt
 from judge.llm_judge.replies import Granularity, JudgedCriterion, JudgeReply, PairReply, judged
-from judge.llm_judge.screen import REDACTED, SCREEN_VERSION, Finding, Screened, screen
+from judge.llm_judge.screen import REDACTED, SCREEN_VERSION, Finding, Screened, describe_findings, screen
 from judge.llm_judge.strategies import PairJudge, PairOutcome, VoteOutcome, both_orders, sample_client, vote
 from judge.llm_judge.transcript import render_transcript
 
@@ -53,6 +53,7 @@ __all__ = [
     "criterion_line",
     "criterion_prompt",
     "defuse",
+    "describe_findings",
     "fence_breaks",
     "judged",
     "numbered_criteria",

@@ -13,6 +13,8 @@ through to the judge, whose prompt treats the whole response as data.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
@@ -129,6 +131,14 @@ class Screened(BaseModel, frozen=True):
     @property
     def flagged(self) -> bool:
         return bool(self.findings)
+
+
+def describe_findings(findings: Sequence[Finding]) -> str:
+    """One line for a result's notes: `screen@1: redacted 2 grader-directed segments (override, verdict_json)`."""
+    kinds = Counter(f.kind for f in findings)
+    listed = ", ".join(kind if n == 1 else f"{kind} x{n}" for kind, n in kinds.items())
+    plural = "s" if len(findings) != 1 else ""
+    return f"screen@{SCREEN_VERSION}: redacted {len(findings)} grader-directed segment{plural} ({listed})"
 
 
 def _excerpt(text: str) -> str:

@@ -5,10 +5,15 @@ Typical use::
     client = LLMClient.from_settings(settings)
     reply = await client.acomplete(load_prompt("judge", "pointwise"), CriterionVerdicts, {"request": r, ...})
     if reply.error: ...  # LLMError(kind=LLMErrorKind.TIMEOUT, ...)
+
+`llm.transport` picks how calls travel: "http" (plain httpx, the default) or "langchain" (`ChatOpenAI`); both send
+the same body and their faults map through `classify` to the same kinds.
 """
 
 from kb.llm.client import EndpointStatus, LLMClient, LLMReply, Ping, aping, aprobe_endpoint
-from kb.llm.errors import LLMError, LLMErrorKind, LLMSetupError, classify
+from kb.llm.errors import LLMError, LLMErrorKind, LLMSetupError, ReplyFormatError, classify
+from kb.llm.http_transport import HttpTransport
+from kb.llm.langchain_transport import LangChainTransport
 from kb.llm.model_files import ModelFile, resolve_model_file
 from kb.llm.prompt import PromptSpec, load_prompt, neutralise
 from kb.llm.server import EmbeddedServer, ServerStartError, server_for, shared_server_url, smollm2_endpoint
@@ -21,6 +26,8 @@ __all__ = [
     "ChatResponse",
     "EmbeddedServer",
     "EndpointStatus",
+    "HttpTransport",
+    "LangChainTransport",
     "LLMClient",
     "LLMError",
     "LLMErrorKind",
@@ -29,6 +36,7 @@ __all__ = [
     "ModelFile",
     "Ping",
     "PromptSpec",
+    "ReplyFormatError",
     "ScriptedTransport",
     "ServerStartError",
     "server_for",

@@ -1,4 +1,8 @@
-"""The one place that talks to an OpenAI-compatible server: structured calls with retries, limits and usage."""
+"""The one place that talks to an OpenAI-compatible server: structured calls with retries, limits and usage.
+
+The wire is a `Transport` (`kb.llm.transport`): `HttpTransport` (plain httpx) or `LangChainTransport` (langchain's
+`ChatOpenAI`), chosen by `llm.transport`; retries, timeouts, the concurrency limit and validation live here, once.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,15 @@ import time
 import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import httpx
-import openai
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kb.errors import EnvironmentProblem
 from kb.llm.errors import LLMError, LLMErrorKind, classify
+from kb.llm.http_transport import HttpTransport
+from kb.llm.langchain_transport import LangChainTransport
 from kb.llm.prompt import PromptSpec, load_prompt
 from kb.llm.transport import ChatMessage, ChatRequest, ChatResponse, Transport
 from kb.llm.usage import TokenUsage, sum_usage
@@ -77,122 +80,31 @@ _semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyn
 )
 
 
+# JSON schema per output model, built once: pydantic rebuilds it on every `model_json_schema()` call.
+_schemas: weakref.WeakKeyDictionary[type[BaseModel], dict[str, Any]] = weakref.WeakKeyDictionary()
+TRANSPORTS = {"langchain": LangChainTransport, "http": HttpTransport}
+
+
+def json_schema_of(output: type[BaseModel]) -> dict[str, Any]:
+    """`output.model_json_schema()`, cached per model class (treat the result as read-only)."""
+    schema = _schemas.get(output)
+    if schema is None:
+        schema = _schemas[output] = output.model_json_schema()
+    return schema
+
+
 def endpoint_semaphore(endpoint: str, limit: int) -> asyncio.Semaphore:
     """The running loop's concurrency limit for `endpoint` (the first caller's `limit` wins)."""
     per_loop = _semaphores.setdefault(asyncio.get_running_loop(), {})
     return per_loop.setdefault(endpoint, asyncio.Semaphore(limit))
 
 
-class LangChainTransport:
-    """Sends a `ChatRequest` through langchain's `ChatOpenAI.with_structured_output(method="json_schema")`.
-
-    `base_url` may be a callable that starts the embedded server on first use.
-    """
-
-    def __init__(
-        self,
-        base_url: str | Callable[[], str],
-        *,
-        model: str,
-        api_key: str,
-        timeout_s: float,
-        endpoint: str | None = None,
-    ) -> None:
-        self._base_url = base_url
-        self.model = model
-        self._api_key = api_key
-        self._timeout_s = timeout_s
-        self.endpoint = endpoint or (base_url if isinstance(base_url, str) else f"lazy:{id(self)}")
-        self._http: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._chats: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[object, ...], ChatOpenAI]] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    async def astart(self) -> None:
-        """Resolve the endpoint (start the embedded server) off the event loop; raises `LLMSetupError`.
-
-        The callable must be idempotent and thread-safe (`shared_server_url` is).
-        """
-        if not isinstance(self._base_url, str):
-            self._base_url = await asyncio.to_thread(self._base_url)
-
-    def _chat(self, request: ChatRequest) -> ChatOpenAI:
-        if not isinstance(self._base_url, str):
-            raise RuntimeError("LangChainTransport.astart() was not awaited")
-        loop = asyncio.get_running_loop()
-        http = self._http.get(loop)
-        if http is None:
-            http = self._http[loop] = httpx.AsyncClient(timeout=self._timeout_s)
-            self._chats[loop] = {}
-        key = (request.max_tokens, request.temperature, request.seed)
-        chat = self._chats[loop].get(key)
-        if chat is None:
-            chat = self._chats[loop][key] = self._new_chat(request, http)
-        return chat
-
-    def _new_chat(self, request: ChatRequest, http: httpx.AsyncClient) -> ChatOpenAI:
-        return ChatOpenAI(
-            base_url=str(self._base_url),
-            model=self.model,
-            api_key=self._api_key,
-            timeout=self._timeout_s,
-            max_retries=0,  # LLMClient retries, with typed errors
-            temperature=request.temperature,
-            max_tokens=request.max_tokens,
-            seed=request.seed,
-            http_async_client=http,
-        )
-
-    async def __call__(self, request: ChatRequest) -> ChatResponse:
-        structured = self._chat(request).with_structured_output(
-            {"name": request.schema_name, "schema": request.json_schema}, method="json_schema", include_raw=True
-        )
-        try:
-            result = await structured.ainvoke([_to_langchain(m) for m in request.messages])
-        except openai.LengthFinishReasonError as exc:  # the SDK's parse path raises; keep content and usage
-            return self._truncated(exc)
-        raw: AIMessage = result["raw"]
-        content = raw.content if isinstance(raw.content, str) else "".join(str(part) for part in raw.content)
-        metadata = raw.response_metadata or {}
-        reported = metadata.get("model_name") or None
-        usage_model = self.model  # the name asked for, so usage adds up across servers that echo paths
-        return ChatResponse(
-            content=content,
-            usage=TokenUsage.from_metadata(usage_model, raw.usage_metadata),
-            model=reported,
-            finish_reason=metadata.get("finish_reason"),
-        )
-
-    def _truncated(self, exc: openai.LengthFinishReasonError) -> ChatResponse:
-        completion = exc.completion
-        usage = completion.usage.model_dump() if completion.usage else None
-        content = completion.choices[0].message.content if completion.choices else None
-        return ChatResponse(
-            content=content or "",
-            usage=TokenUsage.from_metadata(self.model, usage),
-            model=completion.model,
-            finish_reason="length",
-        )
-
-    async def aclose(self) -> None:
-        http = self._http.pop(asyncio.get_running_loop(), None)
-        self._chats.pop(asyncio.get_running_loop(), None)
-        if http is not None:
-            await http.aclose()
-
-
-def _to_langchain(message: ChatMessage) -> BaseMessage:
-    kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
-    return kinds[message.role](content=message.content)
-
-
 class LLMClient:
     """Structured LLM calls: schema-constrained output, typed errors, retries, per-call timeout,
     one concurrency limit per endpoint, token usage per call.
 
-    Build it with `LLMClient.from_settings(settings)`; tests pass a `ScriptedTransport`.
+    Build it with `LLMClient.from_settings(settings)` (the transport `llm.transport` names); tests pass a
+    `ScriptedTransport`.
     """
 
     def __init__(self, settings: LLMSettings, transport: Transport, *, seed: int | None = None) -> None:
@@ -215,12 +127,13 @@ class LLMClient:
             data_dir: Path = settings.data_dir
             base_url = lambda: shared_server_url(llm, data_dir)  # noqa: E731
             endpoint = f"embedded:{llm.gguf_path or llm.packaged_model}"
-        transport = LangChainTransport(
+        transport = TRANSPORTS[llm.transport](
             base_url,
             model=llm.model,
             api_key=llm.api_key.get_secret_value(),
             timeout_s=llm.timeout_s,
             endpoint=endpoint,
+            connections=llm.concurrency,
         )
         return cls(llm, transport, seed=settings.seed)
 
@@ -256,7 +169,7 @@ class LLMClient:
 
         usages: list[TokenUsage | None] = []
         latency, attempts, retries, reasked = 0.0, 0, 0, False
-        schema = output.model_json_schema()
+        schema = json_schema_of(output)
         while True:
             request = ChatRequest(
                 messages=tuple(messages),

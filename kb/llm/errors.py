@@ -37,6 +37,12 @@ class LLMSetupError(EnvironmentProblem):
     """The embedded server or its model file could not be set up; the message says what to do."""
 
 
+class ReplyFormatError(ValueError):
+    """An endpoint answered 2xx with something that is not an OpenAI chat completion (the plain HTTP transport).
+
+    Classified as PARSE, not retried: what the openai SDK's JSON decoding error gives on the langchain path."""
+
+
 class LLMError(BaseModel, frozen=True):
     """One failed LLM call, as a value."""
 
@@ -65,6 +71,18 @@ def _first_line(exc: BaseException) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
+def _status_error(code: int, exc: BaseException, response: httpx.Response | None) -> LLMError:
+    if code == 429:
+        return LLMError(
+            kind=LLMErrorKind.RATE_LIMITED,
+            message=f"rate limited by the endpoint: {_first_line(exc)}",
+            status_code=429,
+            retry_after_s=_retry_after(response),
+        )
+    kind = LLMErrorKind.SERVER if code >= 500 else LLMErrorKind.REQUEST
+    return LLMError(kind=kind, message=f"HTTP {code} from the endpoint: {_first_line(exc)}", status_code=code)
+
+
 def classify(exc: BaseException) -> LLMError | None:
     """Map a known vendor/transport exception to an `LLMError`; None for anything else (a bug: re-raise it)."""
     if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException | asyncio.TimeoutError | TimeoutError):
@@ -73,17 +91,12 @@ def classify(exc: BaseException) -> LLMError | None:
         )
     if isinstance(exc, EnvironmentProblem):
         return LLMError(kind=LLMErrorKind.CONFIG, message=_first_line(exc))
-    if isinstance(exc, openai.RateLimitError):
-        return LLMError(
-            kind=LLMErrorKind.RATE_LIMITED,
-            message=f"rate limited by the endpoint: {_first_line(exc)}",
-            status_code=429,
-            retry_after_s=_retry_after(exc.response),
-        )
     if isinstance(exc, openai.APIStatusError):
-        code = exc.status_code
-        kind = LLMErrorKind.SERVER if code >= 500 else LLMErrorKind.REQUEST
-        return LLMError(kind=kind, message=f"HTTP {code} from the endpoint: {_first_line(exc)}", status_code=code)
+        return _status_error(exc.status_code, exc, exc.response)
+    if isinstance(exc, httpx.HTTPStatusError):  # the plain HTTP transport
+        return _status_error(exc.response.status_code, exc, exc.response)
+    if isinstance(exc, ReplyFormatError):
+        return LLMError(kind=LLMErrorKind.PARSE, message=f"the endpoint's reply is malformed: {_first_line(exc)}")
     if isinstance(exc, openai.APIConnectionError | httpx.TransportError | ConnectionError):
         return LLMError(
             kind=LLMErrorKind.UNAVAILABLE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
+from functools import cache, cached_property
 from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -32,12 +33,12 @@ class PromptSpec(BaseModel):
         """`id@version`, the name results and cache keys record."""
         return f"{self.id}@{self.version}"
 
-    @property
+    @cached_property
     def fields(self) -> frozenset[str]:
         """Template field names in `user`."""
         return frozenset(name for _, name, _, _ in string.Formatter().parse(self.user) if name)
 
-    @property
+    @cached_property
     def delimiters(self) -> frozenset[str]:
         """Tag names (`<request>` → 'request') the template uses to fence inputs."""
         return frozenset(m.group(1).lower() for m in _TAG.finditer(self.user + self.system))
@@ -70,8 +71,10 @@ def neutralise(text: str, delimiters: frozenset[str]) -> str:
     return _TAG.sub(swap, text)
 
 
+@cache
 def load_prompt(package: str, name: str) -> PromptSpec:
-    """Load `<package>/prompts/<name>.toml` via importlib.resources.
+    """Load `<package>/prompts/<name>.toml` via importlib.resources (once per process: prompts are versioned
+    package data, and a spec is frozen, so callers share it).
 
     Raises:
         FileNotFoundError: no such prompt file.

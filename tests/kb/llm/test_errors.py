@@ -3,7 +3,7 @@ import openai
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from kb.llm.errors import LLMErrorKind, classify
+from kb.llm.errors import LLMErrorKind, ReplyFormatError, classify
 from kb.llm.model_files import ModelFileError
 
 REQUEST = httpx.Request("POST", "http://127.0.0.1:1/v1/chat/completions")
@@ -15,6 +15,12 @@ def _status(code: int, headers: dict[str, str] | None = None) -> openai.APIStatu
         code, openai.APIStatusError
     )
     return cls("boom", response=response, body=None)
+
+
+def _http_status(code: int, headers: dict[str, str] | None = None) -> httpx.HTTPStatusError:
+    """What the plain HTTP transport raises for a 4xx/5xx answer."""
+    response = httpx.Response(code, request=REQUEST, headers=headers or {}, json={"error": {"message": "boom"}})
+    return httpx.HTTPStatusError(f"Error code: {code} - boom", request=REQUEST, response=response)
 
 
 class Model(BaseModel):
@@ -37,6 +43,10 @@ def _validation_error() -> ValidationError:
         (_status(500), LLMErrorKind.SERVER),
         (_status(503), LLMErrorKind.SERVER),
         (_status(400), LLMErrorKind.REQUEST),
+        (_http_status(429), LLMErrorKind.RATE_LIMITED),
+        (_http_status(502), LLMErrorKind.SERVER),
+        (_http_status(404), LLMErrorKind.REQUEST),
+        (ReplyFormatError("no choices"), LLMErrorKind.PARSE),
         (openai.APIConnectionError(request=REQUEST), LLMErrorKind.UNAVAILABLE),
         (httpx.ConnectError("refused", request=REQUEST), LLMErrorKind.UNAVAILABLE),
         (_validation_error(), LLMErrorKind.PARSE),
@@ -49,9 +59,17 @@ def test_vendor_exceptions_map_to_kinds(exc: BaseException, kind: LLMErrorKind) 
     assert error.transient == (kind in {"timeout", "rate_limited", "server", "unavailable"})
 
 
-def test_retry_after_is_read_from_429() -> None:
-    error = classify(_status(429, {"retry-after": "7"}))
+@pytest.mark.parametrize("make", [_status, _http_status], ids=["openai", "httpx"])
+def test_retry_after_is_read_from_429(make) -> None:
+    error = classify(make(429, {"retry-after": "7"}))
     assert error is not None and error.retry_after_s == 7.0 and error.status_code == 429
+
+
+def test_both_transports_report_a_status_alike() -> None:
+    sdk, plain = classify(_status(400)), classify(_http_status(400))
+    assert sdk is not None and plain is not None
+    assert (sdk.kind, sdk.status_code, sdk.transient) == (plain.kind, plain.status_code, plain.transient)
+    assert all(e.message.startswith("HTTP 400 from the endpoint: ") and "boom" in e.message for e in (sdk, plain))
 
 
 def test_unknown_exceptions_are_not_swallowed() -> None:
