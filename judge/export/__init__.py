@@ -4,7 +4,7 @@ inference uses, in LLaMA-Factory / TRL layouts, with a held-out split that never
 from judge.export.formats import ExportMeta, SftExample, SftFormat, dataset_info_entry, to_row, write_dataset_info
 from judge.export.generator import SynthesisInput, draft_target, synthesis_input
 from judge.export.job import ExportReport, ExportTarget, export_sft
-from judge.export.judge_rows import Decided, JudgeRows, judge_messages, verdicts_json
+from judge.export.judge_rows import Decided, JudgeRows, verdicts_json
 from judge.export.responses import calls_messages, item_key, response_text
 from judge.export.splits import EvaluationSplit, ExportError, PairSources, load_sources, parse_pair_spec
 
@@ -25,7 +25,6 @@ __all__ = [
     "draft_target",
     "export_sft",
     "item_key",
-    "judge_messages",
     "load_sources",
     "parse_pair_spec",
     "response_text",

@@ -1,10 +1,9 @@
 """Generator SFT examples: (request + retrieved neighbours) → the approved or consistency-filtered rubric set.
 
-The input is the synthesis prompt (`retrieval.synthesis`) rendered from the same parts `abuild_rubric_set` uses —
-neighbours ranked by `ranked_rubrics` under the relevance floors, pruned by hit frequency, the first
-`max_neighbours` listed by `listed_rubrics`, `draft_items` as the cap — so a fine-tuned generator sees what it will
-see in use. Neighbours come from `Retriever.retrieve_many` with the request's own queries (every KB query of the
-same text) and the rubrics only they link left out: no target in the references.
+The input is the synthesis prompt as `abuild_rubric_set` sends it (`retrieval.offered_rubrics`, then
+`retrieval.synthesis_messages`), so a fine-tuned generator sees what it will see in use. Neighbours come from
+`Retriever.retrieve_many` with the request's own queries (every KB query of the same text) and the rubrics only
+they link left out: no target in the references.
 
 Targets (SQL is the source of truth): the approved rubrics linked to the request's queries (reward-basis
 bookkeeping left out), most-linked first when several queries share the text, plus the rubrics a learned set
@@ -44,9 +43,8 @@ from retrieval import (
     Neighbours,
     Retriever,
     draft_model,
-    listed_rubrics,
-    prune,
-    ranked_rubrics,
+    offered_rubrics,
+    synthesis_messages,
 )
 
 logger = logging.getLogger(__name__)
@@ -101,16 +99,9 @@ class SynthesisInput:
 
 def synthesis_input(kb: KnowledgeBase, question: str, neighbours: Neighbours) -> SynthesisInput:
     """The generator's prompt for `question` as `abuild_rubric_set` renders it from these neighbours."""
-    cfg = kb.settings.synthesis
-    candidates = ranked_rubrics(
-        neighbours, min_query_similarity=cfg.min_query_similarity, min_rubric_similarity=cfg.min_rubric_similarity
-    )
-    kept, _ = prune(candidates, kb.usage_of([r.id for r in candidates]), kb.settings.pruning)
-    offered = tuple(kept[: cfg.max_neighbours])
-    messages = load_prompt(*SYNTHESIS_PROMPT).render(
-        question=question, rubrics=listed_rubrics(offered), max_items=cfg.draft_items
-    )
-    return SynthesisInput(messages=messages, offered=offered, kb_version=neighbours.kb_version)
+    offered, _ = offered_rubrics(kb, neighbours)
+    messages = synthesis_messages(question, offered, max_items=kb.settings.synthesis.draft_items)
+    return SynthesisInput(messages=messages, offered=tuple(offered), kb_version=neighbours.kb_version)
 
 
 def draft_target(

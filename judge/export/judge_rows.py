@@ -1,8 +1,8 @@
 """Judge SFT examples: (request, response, criteria) → per-criterion verdicts, for verified items only.
 
-The input is the LLM judge's pointwise prompt (`judge.pointwise`) rendered as `ajudge_criteria` renders it (grader-
-directed text screened out, inputs fenced); the target is the `CriterionVerdicts` JSON it must reply. Every verdict is
-decided by a verifier or by how the pair was built, and agrees with the pair's label:
+The input is the LLM judge's pointwise prompt (`judge.pointwise`) as `ajudge_criteria` sends it
+(`pointwise_messages`: grader-directed text screened out, inputs fenced); the target is the `CriterionVerdicts` JSON
+it must reply. Every verdict is decided by a verifier or by how the pair was built, and agrees with the pair's label:
 
 - TeleQnA MCQ pairs: "the response answers correctly" (the evaluation's generic criterion) is decided by the option
   check (`check_choice`): chosen → met, rejected → not met, else the pair is skipped; the question's reasoning
@@ -23,13 +23,12 @@ from judge.evaluation import GENERIC_CRITERIA
 from judge.export.formats import ExportMeta, SftExample
 from judge.export.responses import response_text
 from judge.export.splits import EvaluationSplit
-from judge.llm_judge import MAX_REASON, Criterion, defuse, numbered_criteria, pointwise_prompt, screen, verdicts_model
-from judge.llm_judge.pointwise import NO_REFERENCE
+from judge.llm_judge import MAX_REASON, Criterion, pointwise_messages, pointwise_prompt, verdicts_model
 from judge.pairs import PreferencePair
 from judge.result import Verdict
 from judge.verifiers import ToolCall, check_choice, check_tool_call
 from judge.verifiers.mcq import read_choice
-from kb import ChatMessage, ChoiceCheck, Importance, QueryRecord, RubricKind, RubricRecord, RubricStatus, ToolCallCheck
+from kb import ChoiceCheck, Importance, QueryRecord, RubricKind, RubricRecord, RubricStatus, ToolCallCheck
 
 logger = logging.getLogger(__name__)
 
@@ -46,19 +45,6 @@ class Decided:
     decider: str  # mcq | tool_call | label
 
 
-def judge_messages(
-    request: str, response: str, criteria: Sequence[Criterion], *, reference: str | None = None
-) -> tuple[ChatMessage, ChatMessage]:
-    """The pointwise prompt exactly as `ajudge_criteria(granularity="response", redact=True)` sends it."""
-    return pointwise_prompt().render(
-        request=defuse(request),
-        response=defuse(screen(response).text),
-        reference=defuse(reference) if reference else NO_REFERENCE,
-        criteria=numbered_criteria(criteria),
-        count=len(criteria),
-    )
-
-
 def verdicts_json(decided: Sequence[Decided]) -> str:
     """The target reply: the `CriterionVerdicts` model for this many criteria, validated, as compact JSON."""
     model = verdicts_model(len(decided))
@@ -71,7 +57,7 @@ def verdicts_json(decided: Sequence[Decided]) -> str:
 def judge_example(
     request: str, response: str, decided: Sequence[Decided], meta: ExportMeta, *, reference: str | None = None
 ) -> SftExample:
-    system, user = judge_messages(request, response, [d.criterion for d in decided], reference=reference)
+    system, user = pointwise_messages(request, response, [d.criterion for d in decided], reference=reference)
     return SftExample(system=system.content, user=user.content, assistant=verdicts_json(decided), meta=meta)
 
 

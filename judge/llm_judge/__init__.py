@@ -21,7 +21,7 @@ from judge.llm_judge.answers import (
 from judge.llm_judge.criteria import Criterion, condition_in, criterion_line, numbered_criteria
 from judge.llm_judge.fence import GUARDED_TAGS, defuse, fence_breaks
 from judge.llm_judge.pairwise import ajudge_pair, pairwise_prompt
-from judge.llm_judge.pointwise import ajudge_criteria, criterion_prompt, pointwise_prompt
+from judge.llm_judge.pointwise import ajudge_criteria, criterion_prompt, pointwise_messages, pointwise_prompt
 from judge.llm_judge.replies import Granularity, JudgedCriterion, JudgeReply, PairReply, judged
 from judge.llm_judge.screen import REDACTED, SCREEN_VERSION, Finding, Screened, describe_findings, screen
 from judge.llm_judge.strategies import PairJudge, PairOutcome, VoteOutcome, both_orders, sample_client, vote
@@ -58,6 +58,7 @@ __all__ = [
     "judged",
     "numbered_criteria",
     "pairwise_prompt",
+    "pointwise_messages",
     "pointwise_prompt",
     "render_transcript",
     "sample_client",

@@ -12,7 +12,7 @@ from judge.llm_judge.criteria import Criterion, criterion_line, numbered_criteri
 from judge.llm_judge.fence import defuse
 from judge.llm_judge.replies import Granularity, JudgeReply, judge_error, judged
 from judge.llm_judge.screen import screen
-from kb import LLMClient, PromptSpec, load_prompt, sum_usage
+from kb import ChatMessage, LLMClient, PromptSpec, load_prompt, sum_usage
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,33 @@ def pointwise_prompt() -> PromptSpec:
 @cache
 def criterion_prompt() -> PromptSpec:
     return load_prompt("judge", "judge.criterion")
+
+
+def pointwise_messages(
+    request: str,
+    response: str,
+    criteria: Sequence[Criterion],
+    *,
+    reference: str | None = None,
+    redact: bool = True,
+) -> tuple[ChatMessage, ChatMessage]:
+    """The exact messages `ajudge_criteria(granularity="response")` sends for these inputs: the response screened
+    (with `redact`) and every input fenced, rendered from the variables the judge gives the client."""
+    screened = screen(response).text if redact else response
+    return pointwise_prompt().render(**_pointwise_variables(_inputs(request, screened, reference), criteria))
+
+
+def _inputs(request: str, response: str, reference: str | None) -> dict[str, str]:
+    """The fenced inputs both prompts share; `response` is already screened when redacting."""
+    return {
+        "request": defuse(request),
+        "response": defuse(response),
+        "reference": defuse(reference) if reference else NO_REFERENCE,
+    }
+
+
+def _pointwise_variables(inputs: dict[str, str], criteria: Sequence[Criterion]) -> dict[str, object]:
+    return {**inputs, "criteria": numbered_criteria(criteria), "count": len(criteria)}
 
 
 async def ajudge_criteria(
@@ -60,11 +87,7 @@ async def ajudge_criteria(
     if granularity not in ("response", "criterion"):
         raise ValueError(f"granularity must be 'response' or 'criterion', got {granularity!r}")
     screened = screen(response) if redact else None
-    shared = {
-        "request": defuse(request),
-        "response": defuse(screened.text if screened else response),
-        "reference": defuse(reference) if reference else NO_REFERENCE,
-    }
+    shared = _inputs(request, screened.text if screened else response, reference)
     judge = _ajudge_all if granularity == "response" else _ajudge_each
     reply = await judge(client, shared, criteria)
     if screened is not None and screened.findings:
@@ -78,8 +101,9 @@ async def _ajudge_all(client: LLMClient, shared: dict[str, str], criteria: Seque
         raise ValueError(f"one call judges at most {MAX_CRITERIA} criteria, got {len(criteria)}: use 'criterion'")
     prompt = pointwise_prompt()
     output = verdicts_model(len(criteria))
-    variables = {**shared, "criteria": numbered_criteria(criteria), "count": len(criteria)}
-    reply = await client.acomplete(prompt, output, variables)
+    reply = await client.acomplete(
+        prompt, output, _pointwise_variables(shared, criteria)
+    )  # as `pointwise_messages` renders
     base = {
         "granularity": "response",
         "usage": reply.usage,

@@ -15,12 +15,12 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from kb import KnowledgeBase, LLMClient, LLMReply, RubricStatus, RubricView, UsageDelta, load_prompt
+from kb import ChatMessage, KnowledgeBase, LLMClient, LLMReply, RubricStatus, RubricView, UsageDelta, load_prompt
 from retrieval.cache_keys import RUBRIC_SET_NAMESPACE, rubric_set_key
 from retrieval.identifiers import generalise, scrub_check
 from retrieval.neighbours import Neighbours
 from retrieval.prune import prune
-from retrieval.rubric_set import RubricItem, RubricSet, SynthesisError, SynthesisErrorKind
+from retrieval.rubric_set import PrunedRubric, RubricItem, RubricSet, SynthesisError, SynthesisErrorKind
 from retrieval.synthesis.draft import draft_model, item_from_view, items_from_draft, listed_rubrics
 from retrieval.synthesis.validate import validate_items, verify_checks
 
@@ -54,6 +54,32 @@ def ranked_rubrics(
     return list(seen.values())
 
 
+def offered_rubrics(kb: KnowledgeBase, neighbours: Neighbours) -> tuple[list[RubricView], list[PrunedRubric]]:
+    """The KB rubrics the generator is offered for these neighbours, in prompt order, and those pruning removed.
+
+    Neighbours are ranked by `ranked_rubrics` under the relevance floors, pruned by their usage statistics (a
+    synchronous SQL read: call it in a worker thread from async code) and capped at `max_neighbours`.
+    """
+    cfg = kb.settings.synthesis
+    candidates = ranked_rubrics(
+        neighbours, min_query_similarity=cfg.min_query_similarity, min_rubric_similarity=cfg.min_rubric_similarity
+    )
+    kept, pruned = prune(candidates, kb.usage_of([r.id for r in candidates]), kb.settings.pruning)
+    return kept[: cfg.max_neighbours], pruned
+
+
+def synthesis_messages(
+    question: str, offered: Sequence[RubricView], *, max_items: int
+) -> tuple[ChatMessage, ChatMessage]:
+    """The exact messages the synthesis call sends for `question` and its offered rubrics (`offered_rubrics`):
+    the prompt rendered from the variables `abuild_rubric_set` gives the client, as the client renders them."""
+    return load_prompt(*PROMPT).render(**_variables(question, offered, max_items))
+
+
+def _variables(question: str, offered: Sequence[RubricView], max_items: int) -> dict[str, object]:
+    return {"question": question, "rubrics": listed_rubrics(offered), "max_items": max_items}
+
+
 async def abuild_rubric_set(
     kb: KnowledgeBase,
     client: LLMClient,
@@ -76,11 +102,7 @@ async def abuild_rubric_set(
     cfg = kb.settings.synthesis
     if neighbours is None:
         neighbours = await asyncio.to_thread(_retrieve, kb, question)
-    candidates = ranked_rubrics(
-        neighbours, min_query_similarity=cfg.min_query_similarity, min_rubric_similarity=cfg.min_rubric_similarity
-    )
-    kept, pruned = prune(candidates, kb.usage_of([r.id for r in candidates]), kb.settings.pruning)
-    offered = kept[: cfg.max_neighbours]
+    offered, pruned = await asyncio.to_thread(offered_rubrics, kb, neighbours)  # SQL reads stay off the loop
     prompt = load_prompt(*PROMPT)
     key = rubric_set_key(
         question,
@@ -102,7 +124,7 @@ async def abuild_rubric_set(
         "cache_key": key,
     }
 
-    cached = kb.cache_get(key) if use_cache and cfg.cache else None
+    cached = await asyncio.to_thread(kb.cache_get, key) if use_cache and cfg.cache else None
     if cached is not None:
         result = RubricSet.model_validate_json(cached)
         items = tuple(scrub_items(result.items, question))  # sets cached before a scrubbing rule was added
@@ -113,14 +135,14 @@ async def abuild_rubric_set(
         reply: LLMReply = await client.acomplete(
             prompt,
             output,
-            {"question": question, "rubrics": listed_rubrics(offered), "max_items": cfg.draft_items},
+            _variables(question, offered, cfg.draft_items),  # what `synthesis_messages` renders
             max_tokens=cfg.max_tokens,
         )
         result = _from_reply(kb, reply, offered, base)
         if not result.fallback and cfg.cache:
-            kb.cache_put(key, RUBRIC_SET_NAMESPACE, result.model_dump_json())
+            await asyncio.to_thread(kb.cache_put, key, RUBRIC_SET_NAMESPACE, result.model_dump_json())
     if record_usage:
-        _record_use(kb, result.items)
+        await asyncio.to_thread(_record_use, kb, result.items)
     return result
 
 

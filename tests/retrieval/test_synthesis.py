@@ -18,6 +18,7 @@ from retrieval.cache_keys import rubric_set_key
 from retrieval.neighbours import Neighbours, QueryNeighbour, RubricNeighbour
 from retrieval.rubric_set import ItemOrigin, PruneReason, RubricItem, SynthesisErrorKind
 from retrieval.synthesis import abuild_rubric_set, build_rubric_set, ranked_rubrics, validate_items
+from retrieval.synthesis.build import offered_rubrics, synthesis_messages
 
 QUESTION = "I ran out of data on line 555-123-2002 and need more right now."
 
@@ -272,6 +273,17 @@ def test_pruned_rubrics_are_reported_and_never_offered(refuel_kb: KnowledgeBase)
     assert result.offered == ("r-refuel-limit", "r-refuel-call")
     assert "stays polite" not in transport.requests[0].messages[1].content
     assert result.items[0].derived_from == ("r-refuel-limit",)
+
+
+def test_synthesis_messages_are_what_the_generator_call_sends(refuel_kb: KnowledgeBase) -> None:
+    refuel_kb.settings.pruning.warmup_uses = 5  # r-polite pruned: the offered list is the pruned, capped one
+    refuel_kb.record_usage(UsageDelta(retrieval_events=10, retrieved={"r-polite": 9}))
+    offered, pruned = offered_rubrics(refuel_kb, _neighbours(refuel_kb))  # before the build records usage
+    result, transport = _build(refuel_kb, _reply(_item("The agent answers the question asked.", sources=[1])))
+    assert tuple(r.id for r in offered) == result.offered and tuple(pruned) == result.pruned
+    assert [p.rubric_id for p in pruned] == ["r-polite"]
+    expected = synthesis_messages(QUESTION, offered, max_items=refuel_kb.settings.synthesis.draft_items)
+    assert list(transport.requests[0].messages) == list(expected)
 
 
 def test_real_smollm2_follows_the_draft_schema(refuel_kb: KnowledgeBase, smollm2_llm: LLMSettings) -> None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 import json
 
-from judge.export import Decided, EvaluationSplit, JudgeRows, judge_messages, verdicts_json
+from judge.export import Decided, EvaluationSplit, JudgeRows, verdicts_json
 from judge.export.formats import ExportMeta
 from judge.export.judge_rows import judge_example, tool_call_rubrics
 from judge.export.responses import calls_messages, response_text
 from judge.export.splits import PairSources
-from judge.llm_judge import Criterion, ajudge_criteria, render_transcript
+from judge.llm_judge import Criterion, ajudge_criteria, pointwise_messages, render_transcript
 from judge.pairs import PreferencePair
 from judge.result import Verdict
 from judge.verifiers import ToolCall, check_tool_call
@@ -59,7 +59,7 @@ def test_input_is_the_pointwise_prompt_and_the_target_parses_as_its_reply() -> N
 
 
 def test_the_prompt_without_reference_says_none_given() -> None:
-    _, user = judge_messages(REQUEST, "Reset the APN.", CRITERIA)
+    _, user = pointwise_messages(REQUEST, "Reset the APN.", CRITERIA)
     assert "<reference>(none given)</reference>" in user.content and "Grade criteria 1 to 2" in user.content
     assert json.loads(verdicts_json([Decided(CRITERIA[0], Verdict.MET, "ok", "label")])) == {
         "verdicts": [{"number": 1, "reason": "ok", "verdict": "met"}]
