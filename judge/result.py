@@ -105,7 +105,12 @@ class RewardResult(BaseModel, frozen=True, extra="forbid"):
     prompt_versions: dict[str, str] = Field(default_factory=dict, description="Role → prompt `id@version`.")
     latency_s: float = Field(0.0, ge=0.0, description="Wall time of this reward.")
     cache_hits: tuple[str, ...] = Field((), description="Which caches answered: rubric_set, verdicts.")
-    notes: tuple[str, ...] = Field((), description="How machine checks were matched; rubric-set fallbacks.")
+    notes: tuple[str, ...] = Field(
+        (),
+        description="How machine checks were matched; rubric-set fallbacks; what the screen redacted from the response "
+        "before the judge read it (`screen@<version>: redacted N grader-directed segments (<kinds>)`, also on a "
+        "verdict-cache hit).",
+    )
     error: JudgeError | None = None
 
     @model_validator(mode="after")

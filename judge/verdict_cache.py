@@ -4,9 +4,11 @@ whether it ran). An entry keeps the screen's findings beside the verdicts, so a 
 never cached.
 
 `VerdictCache` serves concurrent lookups and stores in batches: the calls queued while the event loop runs one
-step (or while the previous batch runs) go to a worker thread together and run one after another, one batch at a
-time, in the order they came. A GRPO group (or many concurrent rewards) costs one thread hop per phase instead of
-one per reward, our writes never wait on each other's SQLite lock, and a lookup queued after a store sees it.
+step (or while the previous batch runs) go to a worker thread together, one batch at a time, in the order they
+came; there each run of consecutive lookups is one `KnowledgeBase.cache_get_many` and each run of consecutive stores
+one `cache_put_many`. A GRPO group (or many concurrent rewards) costs one thread hop and one transaction per phase
+instead of one per reward, our writes never wait on each other's SQLite lock, and a lookup queued after a store
+sees it.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import asyncio
 import hashlib
 import json
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 from pydantic import BaseModel
@@ -26,7 +29,6 @@ from kb import KnowledgeBase
 
 NAMESPACE = "judge.verdicts"
 KEY_FORMAT = 2  # 2: the screen's version and the redaction flag are in the key; entries carry findings
-_Call = tuple[Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]"]  # a queued call and its caller's future
 
 
 class CachedVerdicts(BaseModel, frozen=True):
@@ -66,13 +68,18 @@ def verdict_key(
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def cached_verdicts(kb: KnowledgeBase, key: str) -> CachedVerdicts | None:
-    raw = kb.cache_get(key)
-    return None if raw is None else CachedVerdicts.model_validate_json(raw)
+@dataclass(frozen=True)
+class _Get:
+    key: str
 
 
-def store_verdicts(kb: KnowledgeBase, key: str, entry: CachedVerdicts) -> None:
-    kb.cache_put(key, NAMESPACE, entry.model_dump_json())
+@dataclass(frozen=True)
+class _Put:
+    key: str
+    entry: CachedVerdicts
+
+
+_Call = tuple[_Get | _Put, "asyncio.Future[Any]"]  # a queued lookup or store, and its caller's future
 
 
 @dataclass
@@ -85,23 +92,23 @@ class _Queue:
 
 
 class VerdictCache:
-    """`cached_verdicts` / `store_verdicts` for one KB, in batches (see the module docstring)."""
+    """Cached verdicts of one KB, looked up and stored in batches (see the module docstring)."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue] = weakref.WeakKeyDictionary()
 
     async def aget(self, key: str) -> CachedVerdicts | None:
-        return await self._submit(cached_verdicts, self.kb, key)
+        return await self._submit(_Get(key))
 
     async def aput(self, key: str, entry: CachedVerdicts) -> None:
-        await self._submit(store_verdicts, self.kb, key, entry)
+        await self._submit(_Put(key, entry))
 
-    def _submit(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+    def _submit(self, op: _Get | _Put) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         queue = self._queues.setdefault(loop, _Queue())
-        queue.calls.append((fn, args, future))
+        queue.calls.append((op, future))
         if not queue.active:
             queue.active = True
             loop.call_soon(self._flush, loop, queue)  # after every task runnable in this step has queued its call
@@ -109,7 +116,7 @@ class VerdictCache:
 
     def _flush(self, loop: asyncio.AbstractEventLoop, queue: _Queue) -> None:
         batch, queue.calls = queue.calls, []
-        queue.task = loop.create_task(asyncio.to_thread(_run_all, batch))
+        queue.task = loop.create_task(asyncio.to_thread(_run_all, self.kb, [op for op, _ in batch]))
         queue.task.add_done_callback(lambda done: self._done(loop, queue, batch, done))
 
     def _done(self, loop: asyncio.AbstractEventLoop, queue: _Queue, batch: list[_Call], task: asyncio.Task) -> None:
@@ -121,13 +128,33 @@ class VerdictCache:
             queue.active = False
 
 
-def _run_all(batch: list[_Call]) -> list[Any]:
-    """Each call's result or exception, in order (one failure does not fail the others)."""
+def _run_all(kb: KnowledgeBase, ops: list[_Get | _Put]) -> list[Any]:
+    """Each call's result or exception, in order: each run of consecutive lookups is one `cache_get_many`, each run
+    of consecutive stores one `cache_put_many`, so a lookup still sees every store queued before it. A failed read
+    or write fails its run only; an entry that does not parse fails its own lookup only."""
     outcomes: list[Any] = []
-    for fn, args, _ in batch:
+    for kind, group in groupby(ops, key=type):
+        run = list(group)
         try:
-            outcomes.append(fn(*args))
-        except Exception as exc:  # noqa: BLE001 (handed to the caller's future, which re-raises it)
+            if kind is _Get:
+                outcomes += _lookup(kb, [op.key for op in run])
+            else:
+                kb.cache_put_many(
+                    [(op.key, NAMESPACE, op.entry.model_dump_json()) for op in run if isinstance(op, _Put)]
+                )
+                outcomes += [None] * len(run)
+        except Exception as exc:  # noqa: BLE001 (handed to the callers' futures, which re-raise it)
+            outcomes += [exc] * len(run)
+    return outcomes
+
+
+def _lookup(kb: KnowledgeBase, keys: list[str]) -> list[CachedVerdicts | None | Exception]:
+    found = kb.cache_get_many(keys)
+    outcomes: list[CachedVerdicts | None | Exception] = []
+    for key in keys:
+        try:
+            outcomes.append(None if key not in found else CachedVerdicts.model_validate_json(found[key]))
+        except ValueError as exc:  # pydantic's ValidationError: handed to this caller only
             outcomes.append(exc)
     return outcomes
 
@@ -135,7 +162,7 @@ def _run_all(batch: list[_Call]) -> list[Any]:
 def _settle(batch: list[_Call], task: asyncio.Task[list[Any]]) -> None:
     """Hand each caller its outcome (the batch's own failure, if the batch failed as a whole)."""
     if task.cancelled() or task.exception() is not None:
-        for _, _, future in batch:
+        for _, future in batch:
             if future.done():
                 continue
             if task.cancelled():
@@ -143,7 +170,7 @@ def _settle(batch: list[_Call], task: asyncio.Task[list[Any]]) -> None:
             else:
                 future.set_exception(task.exception())  # type: ignore[arg-type]
         return
-    for (_, _, future), outcome in zip(batch, task.result(), strict=True):
+    for (_, future), outcome in zip(batch, task.result(), strict=True):
         if future.done():  # the caller was cancelled (timeout) meanwhile
             continue
         if isinstance(outcome, Exception):

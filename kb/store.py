@@ -8,7 +8,7 @@ from types import TracebackType
 
 from sqlmodel import Session
 
-from kb.cache import cache_get, cache_put
+from kb.cache import CacheItem, cache_get, cache_get_many, cache_put, cache_put_many
 from kb.curation import (
     QueryDetail,
     QueryFilter,
@@ -218,6 +218,14 @@ class KnowledgeBase:
 
     def cache_put(self, key: str, namespace: str, value: str) -> None:
         cache_put(self.engine, key, namespace, value, self.version())
+
+    def cache_get_many(self, keys: Sequence[str]) -> dict[str, str]:
+        """`cache_get` for many keys in one read; keys without an entry are absent from the result."""
+        return cache_get_many(self.engine, keys)
+
+    def cache_put_many(self, items: Sequence[CacheItem]) -> None:
+        """`cache_put` for many `(key, namespace, value)` items in one transaction (a repeated key keeps its last)."""
+        cache_put_many(self.engine, items)
 
     # curation: listing, history and edits by hand (the UI) ---------------------------------------------------------
     def list_rubrics(self, f: RubricFilter | None = None) -> RubricPage:

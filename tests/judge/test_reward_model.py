@@ -247,9 +247,11 @@ def test_a_new_screen_version_is_not_served_stale_verdicts(
 def test_concurrent_verdict_cache_calls_share_one_thread_hop(
     reward_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    threads: list[int] = []
-    real_get = reward_kb.cache_get
-    monkeypatch.setattr(reward_kb, "cache_get", lambda key: threads.append(threading.get_ident()) or real_get(key))
+    threads: list[tuple[int, int]] = []
+    real_get = reward_kb.cache_get_many
+    monkeypatch.setattr(
+        reward_kb, "cache_get_many", lambda keys: threads.append((threading.get_ident(), len(keys))) or real_get(keys)
+    )
     cache = VerdictCache(reward_kb)
     entry = CachedVerdicts(verdicts=(JudgedCriterion(criterion_id="c1", verdict=Verdict.MET, reason="ok"),))
 
@@ -260,4 +262,17 @@ def test_concurrent_verdict_cache_calls_share_one_thread_hop(
 
     found = asyncio.run(run())
     assert found[:4] == [entry] * 4 and found[4:] == [None] * 4
-    assert len(threads) == 8 and len(set(threads)) == 1  # one worker-thread hop served all eight lookups
+    assert [n for _, n in threads] == [8]  # one worker-thread hop and one read served all eight lookups
+
+
+def test_a_lookup_batched_after_a_store_sees_it(reward_kb: KnowledgeBase) -> None:
+    cache = VerdictCache(reward_kb)
+    met, not_met = (
+        CachedVerdicts(verdicts=(JudgedCriterion(criterion_id="c1", verdict=v, reason="ok"),))
+        for v in (Verdict.MET, Verdict.NOT_MET)
+    )
+
+    async def run() -> list[CachedVerdicts | None]:  # one event-loop step: one batch of four runs
+        return await asyncio.gather(cache.aput("k", met), cache.aget("k"), cache.aput("k", not_met), cache.aget("k"))
+
+    assert asyncio.run(run()) == [None, met, None, not_met]
