@@ -154,6 +154,11 @@ __all__ += [
     "write_analysis",
 ]
 
+# The Bradley-Terry reward-model baseline (torch / trl are imported only when a model is trained or loaded) ----------
+from judge.bt import BTCard, BTRewardModel, BTTrainConfig, evaluate_bt, logit_of, read_card, train_bt  # noqa: E402
+
+__all__ += ["BTCard", "BTRewardModel", "BTTrainConfig", "evaluate_bt", "logit_of", "read_card", "train_bt"]
+
 # SFT exports for the rubric generator and the judge (approved or verified items, held out from evaluation) ----------
 from judge.export import ExportReport, ExportTarget, SftFormat, export_sft  # noqa: E402
 

@@ -213,6 +213,14 @@ class JudgeSettings(BaseModel):
         None, description="Adapters call a running `telerubric serve` at this URL instead of opening the KB."
     )
     timeout_s: float = Field(900.0, gt=0, description="Whole-reward timeout (retrieval, synthesis, judging).")
+    backend: Literal["rubric", "bt"] = Field(
+        "rubric",
+        description="What computes the reward: the rubric pipeline (retrieval, synthesis, verifiers, LLM judge), or "
+        "'bt', the Bradley-Terry reward-model baseline in `bt_model` (`telerubric baseline train` writes it).",
+    )
+    bt_model: Path | None = Field(
+        None, description="Checkpoint folder of the BT reward model (model, tokenizer, card.json); backend 'bt' only."
+    )
 
 
 class ServeSettings(BaseModel):

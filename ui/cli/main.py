@@ -8,6 +8,7 @@ import typer
 
 from ui.cli import ingest_datasets  # noqa: F401 - registers the dataset commands on `ingest`
 from ui.cli.analyze_cmd import analyze_command
+from ui.cli.baseline_cmd import baseline_app
 from ui.cli.common import GlobalOptions, cli_errors, configure_logging, open_kb
 from ui.cli.config_cmd import config_app
 from ui.cli.demo_cmd import demo_score
@@ -44,6 +45,7 @@ app.command("eval")(eval_command)
 app.command("analyze")(analyze_command)
 app.add_typer(learn_app, name="learn")
 app.add_typer(export_app, name="export")
+app.add_typer(baseline_app, name="baseline")
 
 
 @app.callback()
