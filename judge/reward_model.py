@@ -89,7 +89,17 @@ class RewardModel:
         settings: every knob (`settings.judge` most of all); default `load_settings()`.
         kb: an open knowledge base to use (not closed by the model); default: open one from `settings`.
         transport: replaces the LLM transport (tests: `ScriptedTransport`).
+
+    With `judge.backend = "bt"` the constructor returns the Bradley-Terry baseline (`judge.bt.BTRewardModel`, same
+    methods), so every adapter, the server and the CLI score with it unchanged.
     """
+
+    def __new__(cls, settings: Settings | None = None, **_: Any) -> RewardModel:
+        if cls is RewardModel and settings is not None and settings.judge.backend == "bt":
+            from judge.bt import BTRewardModel  # torch is imported only for this backend
+
+            return BTRewardModel.from_settings(settings)  # type: ignore[return-value]
+        return super().__new__(cls)
 
     def __init__(
         self,

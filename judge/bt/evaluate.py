@@ -67,6 +67,7 @@ def evaluate_bt(
     finally:
         progress.close()
     config = EvalConfig(
+        backend="bt",
         mode=EvalMode.POINTWISE,
         rubrics=RubricSource.NONE,
         granularity="response",

@@ -66,6 +66,7 @@ class Metrics(BaseModel, frozen=True):
 
 
 class EvalConfig(BaseModel, frozen=True):
+    backend: str = Field("rubric", description="'rubric' (the rubric reward) or 'bt' (the Bradley-Terry baseline).")
     mode: EvalMode
     rubrics: RubricSource
     granularity: Literal["response", "criterion"]

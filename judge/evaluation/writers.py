@@ -24,6 +24,8 @@ def number(value: float | None) -> str:
 
 def label_of(report: EvalReport) -> str:
     c = report.config
+    if c.backend != "rubric":
+        return f"{c.mode}/{c.backend} baseline"
     verifiers = "" if c.use_llm else " (verifiers only)"
     return f"{c.mode}/{c.rubrics}{verifiers}"
 

@@ -23,3 +23,4 @@ def test_the_report_of_a_bt_model(trained: tuple[Path, BTCard], tmp_path: Path) 
     assert all(0 <= o.rejected_score < o.chosen_score <= 1 for o in ok)  # type: ignore[operator]
     paths = write_report(report, tmp_path / "report")
     assert paths["html"].is_file() and "Access Point Name" not in paths["json"].read_text()  # ids only
+    assert report.config.backend == "bt" and "pointwise/bt baseline" in paths["markdown"].read_text()

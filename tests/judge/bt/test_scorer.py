@@ -9,10 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from judge import COMPONENTS, BTCard, BTRewardModel, JudgeErrorKind, RewardResult, ScoreItem, Stage, logit_of
+from judge import (
+    COMPONENTS,
+    BTCard,
+    BTRewardModel,
+    JudgeErrorKind,
+    RewardModel,
+    RewardResult,
+    ScoreItem,
+    Stage,
+    logit_of,
+)
 from judge.bt import sigmoid
 from kb import ModelFileError, load_settings
-from tests.judge.bt.conftest import ROWS
+from tests.judge.bt.conftest import ROWS, telecom_pairs
 
 QUESTION, GOOD, BAD = ROWS[0]
 
@@ -108,6 +118,17 @@ def test_settings_select_the_backend(tmp_path: Path, trained: tuple[Path, BTCard
     with pytest.raises(ModelFileError, match="judge.bt_model"):
         BTRewardModel.from_settings(load_settings(data_dir=tmp_path, judge={"backend": "bt"}))
     assert load_settings(data_dir=tmp_path).judge.backend == "rubric"
+
+
+def test_reward_model_with_the_bt_backend_is_the_bt_scorer(tmp_path: Path, trained: tuple[Path, BTCard]) -> None:
+    """`RewardModel(settings)` is what adapters, the server and the CLI build: the setting alone switches them."""
+    cfg = load_settings(data_dir=tmp_path, judge={"backend": "bt", "bt_model": str(trained[0])})
+    with RewardModel(cfg) as model:
+        assert isinstance(model, BTRewardModel)
+        pair = telecom_pairs()[1]
+        good, bad = model.score(pair.prompt, pair.chosen), model.score(pair.prompt, pair.rejected)
+        assert good.error is None and good.score is not None and bad.score is not None and good.score > bad.score
+    assert not (tmp_path / "milvus.db").exists()  # no knowledge base was opened
 
 
 def test_sigmoid_never_overflows() -> None:
