@@ -5,8 +5,8 @@ The input is the LLM judge's pointwise prompt (`judge.pointwise`) as `ajudge_cri
 it must reply. Every verdict is decided by a verifier or by how the pair was built, and agrees with the pair's label:
 
 - TeleQnA MCQ pairs: "the response answers correctly" (the evaluation's generic criterion) is decided by the option
-  check (`check_choice`): chosen → met, rejected → not met, else the pair is skipped; the question's reasoning
-  principle (when it has one) is met by chosen, which carries that explanation verbatim, and not by rejected.
+  check (`check_choice`): chosen → met, rejected → not met, else the pair is skipped. (The question's reasoning
+  principle is left out: neither side of a pair carries TeleQnA's explanation, so no verifier decides it.)
 - τ² gold vs drop-one pairs whose τ² rewards differ: every tool-call rubric of the task is decided by its machine check
   (`check_tool_call`; a check repeated in the task needs as many matching calls); the gold trajectory meets all of
   them, the drop-one trajectory misses at least one, else the pair is skipped.
@@ -99,14 +99,6 @@ def mcq_decided(pair: PreferencePair, record: QueryRecord, side: str) -> list[De
     else:
         why = f"It picks option {picked}; the correct answer is option {check.answer}."
     decided = [Decided(correct, outcome.verdict, why, "mcq")]
-    for rubric in record.rubrics:
-        if rubric.kind is RubricKind.PRINCIPLE and rubric.check is None and rubric.status is RubricStatus.APPROVED:
-            because = (
-                "It gives this reasoning for the correct option."
-                if expected is Verdict.MET
-                else f"It argues for option {picked} without this reasoning."
-            )
-            decided.append(Decided(_criterion(rubric), expected, because, "label"))
     return decided
 
 

@@ -1,8 +1,8 @@
 """TeleQnA as preference pairs, built in memory (the zip's decrypted text is never written or logged).
 
-Multiple choice: the right option with its explanation vs a wrong option with a plausible one. Open questions: the
-options removed, the right option and its explanation kept as the judge's `reference`, a right and a wrong
-free-form answer.
+Multiple choice: the right option vs a wrong one, both with the same template justification (no label cue).
+Open questions: the options removed, the right option and its explanation kept as the judge's `reference`, a right
+and a wrong free-form answer.
 """
 
 from __future__ import annotations
@@ -76,19 +76,21 @@ def _wrong_option(item: McqItem, rng: np.random.Generator) -> int:
 
 
 def mcq_pairs(items: list[McqItem], *, seed: int = 0) -> list[PreferencePair]:
-    """One pair per question: the right option with its explanation vs a (seeded) wrong one with a plausible one."""
+    """One pair per question: the right option vs a (seeded) wrong one, each with the same plausible justification.
+
+    Neither side carries TeleQnA's own explanation: only the right option has one, so it would tell a judge (or a
+    trained reward model) which side is chosen without any telecom knowledge."""
     rng = np.random.default_rng(seed)
     pairs = []
     for item in items:
         wrong = _wrong_option(item, rng)
         right_text, wrong_text = item.options[item.answer - 1], item.options[wrong - 1]
-        because = item.explanation or _PLAUSIBLE.format(option=right_text)
         prompt = item.question + "\n" + "\n".join(f"option {n}: {o}" for n, o in enumerate(item.options, start=1))
         pairs.append(
             PreferencePair(
                 id=f"{item.id}:mcq",
                 prompt=prompt,
-                chosen=f"The answer is option {item.answer}: {right_text}. {because}",
+                chosen=f"The answer is option {item.answer}: {right_text}. {_PLAUSIBLE.format(option=right_text)}",
                 rejected=f"The answer is option {wrong}: {wrong_text}. {_PLAUSIBLE.format(option=wrong_text)}",
                 category=item.category,
                 source="teleqna-mcq",

@@ -104,8 +104,8 @@ def test_mcq_verdicts_follow_the_option_check() -> None:
     bad = "The answer is option 3: The PDCP layer. It is what the 3GPP specification defines."
     examples = list(rows.examples([_mcq(good, bad)], split="train"))
     assert [e.meta.response for e in examples] == ["chosen", "rejected"]
-    assert [_verdicts(e.assistant) for e in examples] == [["met", "met"], ["not_met", "not_met"]]
-    assert examples[0].meta.rubric_ids == ["r-choice", "r-why"] and examples[0].meta.deciders == ["mcq", "label"]
+    assert [_verdicts(e.assistant) for e in examples] == [["met"], ["not_met"]]
+    assert examples[0].meta.rubric_ids == ["r-choice"] and examples[0].meta.deciders == ["mcq"]  # no reasoning label
     assert "answers the request correctly" in examples[0].user  # the evaluation's generic criterion, not the key
     assert 'selects option 2 ("The RRC layer")' not in examples[0].user
     assert "option 3" in json.loads(examples[1].assistant)["verdicts"][0]["reason"]
@@ -142,7 +142,7 @@ def test_teleqna_rows_agree_with_the_label_and_the_option_check(
         verdicts = _verdicts(example.assistant)
         expected = "met" if example.meta.response == "chosen" else "not_met"
         assert verdicts == [expected] * len(verdicts), example.meta.item_id
-        assert example.meta.deciders[0] == "mcq" and set(example.meta.deciders[1:]) <= {"label"}
+        assert example.meta.deciders == ["mcq"]
         record = teleqna_recs[example.meta.query_ids[0]]
         choice = next(r.rubric_id for r in record.rubrics if isinstance(r.check, ChoiceCheck))
         assert example.meta.rubric_ids[0] == choice

@@ -97,6 +97,13 @@ def test_teleqna_pairs_are_seeded_and_held_out_by_category(teleqna_zip: Path) ->
     first, again = mcq_pairs(items, seed=4), mcq_pairs(items, seed=4)
     assert first == again and len(first) == len(items)
     assert all(p.chosen != p.rejected and p.category for p in first)
+    # no surface cue: both sides are the same sentence around their own option (only the right option had an
+    # explanation in TeleQnA, which told a judge or a trained reward model the label without any telecom knowledge)
+    for item, pair in zip(items, first, strict=True):
+        wrong = int(pair.rejected.split("option ", 1)[1].split(":", 1)[0])
+        right_text, wrong_text = item.options[item.answer - 1], item.options[wrong - 1]
+        chosen = pair.chosen.replace(right_text, "X").replace(f"option {item.answer}:", "option N:")
+        assert chosen == pair.rejected.replace(wrong_text, "X").replace(f"option {wrong}:", "option N:"), pair.id
     opened = open_pairs(items, seed=4)
     assert opened and all(p.reference and "option" not in p.prompt.lower()[-40:] for p in opened)
     split = split_by_category(first, fraction=0.3, seed=2)
