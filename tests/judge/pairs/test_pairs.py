@@ -122,3 +122,16 @@ def test_an_llm_judge_reads_the_calls_of_a_tau2_pair(tau2_dir: Path) -> None:
     chosen = judged_input(None, trajectory=pair.chosen, task_id=pair.task_id).text
     rejected = judged_input(None, trajectory=pair.rejected, task_id=pair.task_id).text
     assert chosen and chosen != rejected
+
+
+def test_pair_builders_read_the_open_telco_layout() -> None:
+    """GSMA Open-Telco rows (`question, choices, answer, subject`) give the same pairs as the upstream zip would."""
+    fixture = Path(__file__).resolve().parents[2] / "ingest" / "fixtures" / "open_telco_sample.jsonl"
+    items = load_mcq_items(fixture)
+    rows = [json.loads(line) for line in fixture.read_text(encoding="utf-8").splitlines()]
+    assert len(items) == len(rows) and all(item.category for item in items)
+    first = mcq_pairs(items, seed=0)
+    assert [p.prompt.split("\noption 1:", 1)[0] for p in first] == [row["question"] for row in rows]
+    for item, pair in zip(items, first, strict=True):
+        assert pair.chosen.startswith(f"The answer is option {item.answer}: {item.options[item.answer - 1]}.")
+    assert open_pairs(items, seed=0)  # the open-question builder too
