@@ -1,4 +1,5 @@
-"""Judging responses: programmatic verifiers (τ²-bench telecom replay) first; the reward builds on them."""
+"""Judging responses: programmatic verifiers first, then the LLM judge against a rubric set; the reward, its RL
+adapters, preference pairs, the evaluation harness, rubric learning, the BT baseline and SFT exports."""
 
 from judge.adapters import (
     AdapterInputError,
@@ -24,10 +25,78 @@ from judge.adapters import (
     openrlhf_rewards,
     telerubric_reward,
 )
-from judge.aggregate import Aggregate, aggregate
-from judge.remote import RemoteRequestError, RemoteRewardModel
-from judge.result import COMPONENTS, CriterionVerdict, JudgeError, JudgeErrorKind, RewardResult, Stage, Verdict
-from judge.reward_model import PairResult, RewardModel, ScoreItem
+from judge.aggregate import (
+    Aggregate,
+    aggregate,
+)
+from judge.bt import (
+    BTCard,
+    BTRewardModel,
+    BTTrainConfig,
+    evaluate_bt,
+    logit_of,
+    read_card,
+    train_bt,
+)
+from judge.evaluation import (
+    AnalysisReport,
+    EvalMode,
+    EvalReport,
+    RubricAnalysis,
+    RubricSource,
+    aanalyse_rubrics,
+    aevaluate,
+    analyse_rubrics,
+    evaluate,
+    latest_analysis_path,
+    record_analysis,
+    stored_analysis,
+    write_analysis,
+    write_comparison,
+    write_report,
+)
+from judge.export import (
+    ExportReport,
+    ExportTarget,
+    SftFormat,
+    export_sft,
+)
+from judge.learning import (
+    LearnedSet,
+    LearnReport,
+    alearn_from_pairs,
+    criteria_of_learned,
+    load_learned,
+)
+from judge.pairs import (
+    PreferencePair,
+    load_mcq_items,
+    mcq_pairs,
+    open_pairs,
+    read_pairs,
+    split_by_category,
+    split_task_ids,
+    tau2_pairs,
+    write_pairs,
+)
+from judge.remote import (
+    RemoteRequestError,
+    RemoteRewardModel,
+)
+from judge.result import (
+    COMPONENTS,
+    CriterionVerdict,
+    JudgeError,
+    JudgeErrorKind,
+    RewardResult,
+    Stage,
+    Verdict,
+)
+from judge.reward_model import (
+    PairResult,
+    RewardModel,
+    ScoreItem,
+)
 from judge.verifiers.tau2 import (
     Tau2DataError,
     Tau2Error,
@@ -43,42 +112,45 @@ from judge.verifiers.tau2 import (
 )
 
 __all__ = [
-    "Aggregate",
-    "PairResult",
-    "RewardModel",
-    "ScoreItem",
-    "aggregate",
     "COMPONENTS",
     "AdapterInputError",
     "AdapterRuntime",
+    "Aggregate",
+    "AnalysisReport",
+    "BTCard",
+    "BTRewardModel",
+    "BTTrainConfig",
     "CompareRequest",
     "CriterionVerdict",
+    "EvalMode",
+    "EvalReport",
+    "ExportReport",
+    "ExportTarget",
     "FlatReward",
     "GroupScorer",
     "HealthResponse",
     "JudgeError",
     "JudgeErrorKind",
+    "LearnReport",
+    "LearnedSet",
     "OpenRLHFRequest",
     "OpenRLHFResponse",
+    "PairResult",
+    "PreferencePair",
     "RemoteRequestError",
     "RemoteRewardModel",
     "RewardBackend",
+    "RewardModel",
     "RewardResult",
     "RewardTarget",
+    "RubricAnalysis",
+    "RubricSource",
     "ScoreGroupRequest",
     "ScoreGroupResponse",
+    "ScoreItem",
     "ScoreRequest",
+    "SftFormat",
     "Stage",
-    "Verdict",
-    "compute_score",
-    "compute_score_batch",
-    "close_rewards",
-    "configure_rewards",
-    "flatten_group",
-    "make_trl_reward",
-    "openrlhf_reward_func",
-    "openrlhf_rewards",
-    "telerubric_reward",
     "Tau2DataError",
     "Tau2Error",
     "Tau2Result",
@@ -87,79 +159,44 @@ __all__ = [
     "Tau2Verifier",
     "Trajectory",
     "TrajectoryFormatError",
-    "load_tasks",
-    "parse_trajectory",
-    "read_trajectories",
-]
-
-# Preference pairs, the evaluation harness and rubric learning ---------------------------------------------------------
-from judge.evaluation import EvalMode, EvalReport, RubricSource, aevaluate, evaluate, write_comparison, write_report  # noqa: E402
-from judge.learning import LearnedSet, LearnReport, alearn_from_pairs, criteria_of_learned, load_learned  # noqa: E402
-from judge.pairs import (  # noqa: E402
-    PreferencePair,
-    load_mcq_items,
-    mcq_pairs,
-    open_pairs,
-    read_pairs,
-    split_by_category,
-    split_task_ids,
-    tau2_pairs,
-    write_pairs,
-)
-
-__all__ += [
-    "EvalMode",
-    "EvalReport",
-    "LearnReport",
-    "LearnedSet",
-    "PreferencePair",
-    "RubricSource",
+    "Verdict",
+    "aanalyse_rubrics",
     "aevaluate",
+    "aggregate",
     "alearn_from_pairs",
+    "analyse_rubrics",
+    "close_rewards",
+    "compute_score",
+    "compute_score_batch",
+    "configure_rewards",
     "criteria_of_learned",
     "evaluate",
+    "evaluate_bt",
+    "export_sft",
+    "flatten_group",
+    "latest_analysis_path",
     "load_learned",
     "load_mcq_items",
+    "load_tasks",
+    "logit_of",
+    "make_trl_reward",
     "mcq_pairs",
     "open_pairs",
+    "openrlhf_reward_func",
+    "openrlhf_rewards",
+    "parse_trajectory",
+    "read_card",
     "read_pairs",
+    "read_trajectories",
+    "record_analysis",
     "split_by_category",
     "split_task_ids",
+    "stored_analysis",
     "tau2_pairs",
+    "telerubric_reward",
+    "train_bt",
+    "write_analysis",
     "write_comparison",
     "write_pairs",
     "write_report",
 ]
-
-# Rubric analysis (coverage, precision, contribution) ---------------------------------------------------------------
-from judge.evaluation import (  # noqa: E402
-    AnalysisReport,
-    RubricAnalysis,
-    aanalyse_rubrics,
-    analyse_rubrics,
-    latest_analysis_path,
-    record_analysis,
-    stored_analysis,
-    write_analysis,
-)
-
-__all__ += [
-    "AnalysisReport",
-    "RubricAnalysis",
-    "aanalyse_rubrics",
-    "analyse_rubrics",
-    "latest_analysis_path",
-    "record_analysis",
-    "stored_analysis",
-    "write_analysis",
-]
-
-# The Bradley-Terry reward-model baseline (torch / trl are imported only when a model is trained or loaded) ----------
-from judge.bt import BTCard, BTRewardModel, BTTrainConfig, evaluate_bt, logit_of, read_card, train_bt  # noqa: E402
-
-__all__ += ["BTCard", "BTRewardModel", "BTTrainConfig", "evaluate_bt", "logit_of", "read_card", "train_bt"]
-
-# SFT exports for the rubric generator and the judge (approved or verified items, held out from evaluation) ----------
-from judge.export import ExportReport, ExportTarget, SftFormat, export_sft  # noqa: E402
-
-__all__ += ["ExportReport", "ExportTarget", "SftFormat", "export_sft"]
