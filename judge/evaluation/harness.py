@@ -164,7 +164,8 @@ class Evaluation:
 
     @property
     def _via_reward(self) -> bool:
-        return self.rubrics in (RubricSource.SYNTHESISED, RubricSource.PRUNED)
+        """Through `RewardModel` (the full reward; with `judge.backend = "bt"`, the BT baseline whatever `rubrics`)."""
+        return self.rubrics in (RubricSource.SYNTHESISED, RubricSource.PRUNED) or self.settings.judge.backend == "bt"
 
     # pointwise ------------------------------------------------------------------------------------------------------
     async def _ascore(self, pair: PreferencePair, response: Response, criteria: list[Criterion]) -> _Judged:
@@ -393,11 +394,12 @@ async def aevaluate(
         progress.close()
         await run.aclose()
     config = EvalConfig(
+        backend=run.settings.judge.backend,
         mode=run.mode,
         rubrics=run.rubrics,
         granularity=run.settings.judge.granularity,
         use_llm=run.settings.judge.use_llm,
-        model=run.client.model,
+        model=run.model.model_id if run.settings.judge.backend == "bt" else run.client.model,  # type: ignore[attr-defined]
         pairs_source=pairs_source,
         seed=run.settings.seed,
     )

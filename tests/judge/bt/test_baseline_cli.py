@@ -74,3 +74,17 @@ def test_teleqna_trains_on_its_train_categories_only(teleqna_zip: Path) -> None:
     assert [p.id for p in data.held_out[:200]] == [p.id for p in load_pair_source(spec, held_out=True, seed=0)[:200]]
     assert len(data.train) + len(data.held_out) == len(load_pair_source(spec, seed=0))
     assert "held out, seed 0" in data.split
+
+
+def test_eval_with_the_bt_backend(tmp_path: Path, trained: tuple[Path, BTCard]) -> None:
+    """`telerubric eval` judges with the BT model when the settings say so, and the report says which judge it was."""
+    pairs = tmp_path / "pairs.jsonl"
+    write_pairs(telecom_pairs(), pairs)
+    env = {**_env(tmp_path), "TELERUBRIC_JUDGE__BACKEND": "bt", "TELERUBRIC_JUDGE__BT_MODEL": str(trained[0])}
+    args = ["eval", str(pairs), "--out", str(tmp_path / "out"), "--mode", "pointwise", "--json"]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["config"]["backend"] == "bt" and report["config"]["model"] == f"bt:{trained[0].name}"
+    assert report["overall"]["accuracy"] == 1.0  # the six training pairs, each scored by the BT model
+    assert "pointwise/bt baseline" in (tmp_path / "out" / "summary.md").read_text()
