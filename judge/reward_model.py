@@ -15,7 +15,6 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -31,7 +30,6 @@ from judge.llm_judge import (
     describe_findings,
     pointwise_prompt,
 )
-from judge.loop_thread import LoopThread
 from judge.machine_checks import MachineVerdicts, judgeable, run_machine_checks
 from judge.matching import QueryMatch, match_query
 from judge.pairwise_reward import PairResult, acompare
@@ -42,6 +40,7 @@ from judge.result import (
     Stage,
     Verdict,
 )
+from judge.sync_facade import SyncFacade
 from judge.verdict_cache import CachedVerdicts, VerdictCache, verdict_key
 from judge.verifiers.outcome import VerifierError
 from kb import (
@@ -82,7 +81,7 @@ class _Prepared:
     notes: tuple[str, ...]
 
 
-class RewardModel:
+class RewardModel(SyncFacade):
     """The reward for one telecom request and response. Use as a context manager (or call `close`).
 
     Args:
@@ -118,7 +117,6 @@ class RewardModel:
         )
         self._retriever = Retriever(self.kb, settings=self.settings)
         self._verdicts = VerdictCache(self.kb)
-        self._loop: LoopThread | None = None
         self._usage: Counter[tuple[str, str]] = Counter()
         self._pending_rewards = 0
         self._preparing: dict[tuple[str, str | None, int], asyncio.Future[_Prepared | RewardResult]] = {}
@@ -400,47 +398,7 @@ class RewardModel:
         )
         self.kb.record_usage(delta)
 
-    # sync facade ------------------------------------------------------------------------------------------------
-    def _run(self, coro: Any) -> Any:
-        if self._loop is None:
-            self._loop = LoopThread()
-        return self._loop.run(coro)
-
-    def score(
-        self,
-        request: str,
-        response: str | Messages | None = None,
-        *,
-        trajectory: Any = None,
-        task_id: str | None = None,
-        reference: str | None = None,
-    ) -> RewardResult:
-        """Sync `ascore`; works inside and outside a running event loop."""
-        return self._run(self.ascore(request, response, trajectory=trajectory, task_id=task_id, reference=reference))
-
-    def score_group(
-        self,
-        request: str,
-        responses: Sequence[str | Messages | None],
-        *,
-        trajectory: Any = None,
-        task_id: str | None = None,
-        reference: str | None = None,
-    ) -> list[RewardResult]:
-        """Sync `ascore_group`."""
-        return self._run(
-            self.ascore_group(request, responses, trajectory=trajectory, task_id=task_id, reference=reference)
-        )
-
-    def score_batch(self, items: Sequence[ScoreItem]) -> list[RewardResult]:
-        return self._run(self.ascore_batch(items))
-
-    def compare(
-        self, request: str, a: str | Messages, b: str | Messages, *, reference: str | None = None
-    ) -> PairResult:
-        """Sync `acompare`."""
-        return self._run(self.acompare(request, a, b, reference=reference))
-
+    # the sync facade (score, score_group, score_batch, compare, with) is `SyncFacade`'s
     async def aclose(self) -> None:
         """Async `close` for callers that used only the async methods on their own loop."""
         self.flush_usage()
@@ -454,16 +412,7 @@ class RewardModel:
         try:
             self.flush_usage()
         finally:
-            if self._loop is not None:
-                self._loop.run(self._client.aclose())
-                self._loop.close()
-                self._loop = None
+            self._stop_loop(self._client.aclose() if self._loop is not None else None)
             self._retriever.close()
             if self._owns_kb:
                 self.kb.close()
-
-    def __enter__(self) -> RewardModel:
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self.close()

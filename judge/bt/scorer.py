@@ -20,14 +20,13 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Protocol
 
 from judge.bt.card import BTCard, read_card
 from judge.bt.text import TEXT_FORMAT, encode_pair, response_text
-from judge.loop_thread import LoopThread
 from judge.pairwise_reward import PairResult
 from judge.result import COMPONENTS, JudgeError, JudgeErrorKind, RewardResult, Stage
+from judge.sync_facade import SyncFacade
 from judge.verifiers.outcome import VerifierError
 from kb import EnvironmentProblem, ModelFileError, Settings
 
@@ -207,7 +206,7 @@ class _Item(Protocol):
     reference: str | None
 
 
-class BTRewardModel:
+class BTRewardModel(SyncFacade):
     """Rewards from a Bradley-Terry reward-model checkpoint. Use as a context manager (or call `close`).
 
     Args:
@@ -217,6 +216,8 @@ class BTRewardModel:
         max_length: tokens per (request, response); default: the card's, else 256.
         threads: torch CPU threads (default: torch's own choice).
     """
+
+    _loop_name = "telerubric-bt"
 
     def __init__(
         self,
@@ -235,7 +236,6 @@ class BTRewardModel:
         self._load_lock = threading.Lock()
         self._forward_lock = threading.Lock()
         self._batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher] = weakref.WeakKeyDictionary()
-        self._loop: LoopThread | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BTRewardModel:
@@ -408,58 +408,10 @@ class BTRewardModel:
         """Drop the model (async callers that never used the sync facade)."""
         self._loaded = None
 
-    # sync facade ------------------------------------------------------------------------------------------------
-    def _run(self, coro: Any) -> Any:
-        if self._loop is None:
-            self._loop = LoopThread("telerubric-bt")
-        return self._loop.run(coro)
-
-    def score(
-        self,
-        request: str,
-        response: BTResponse = None,
-        *,
-        trajectory: Any = None,
-        task_id: str | None = None,
-        reference: str | None = None,
-    ) -> RewardResult:
-        """Sync `ascore`."""
-        return self._run(self.ascore(request, response, trajectory=trajectory, task_id=task_id, reference=reference))
-
-    def score_group(
-        self,
-        request: str,
-        responses: Sequence[BTResponse],
-        *,
-        trajectory: Any = None,
-        task_id: str | None = None,
-        reference: str | None = None,
-    ) -> list[RewardResult]:
-        """Sync `ascore_group`."""
-        return self._run(
-            self.ascore_group(request, responses, trajectory=trajectory, task_id=task_id, reference=reference)
-        )
-
-    def score_batch(self, items: Sequence[_Item]) -> list[RewardResult]:
-        """Sync `ascore_batch`."""
-        return self._run(self.ascore_batch(items))
-
-    def compare(self, request: str, a: BTResponse, b: BTResponse, *, reference: str | None = None) -> PairResult:
-        """Sync `acompare`."""
-        return self._run(self.acompare(request, a, b, reference=reference))
-
     def close(self) -> None:
         """Stop the loop and drop the model."""
-        if self._loop is not None:
-            self._loop.close()
-            self._loop = None
+        self._stop_loop()
         self._loaded = None
-
-    def __enter__(self) -> BTRewardModel:
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self.close()
 
 
 def logit_of(result: RewardResult) -> float | None:
