@@ -24,7 +24,7 @@ from kb.edits import (
     RubricNotFound,
     StatusTransitionError,
 )
-from kb.embedders import Embedder, load_embedder
+from kb.embedders import Embedder, load_embedder, packaged_minilm_dir
 from kb.errors import (
     EnvironmentProblem,
     InputProblem,
@@ -213,6 +213,7 @@ __all__ = [
     "content_hash",
     "derived_id",
     "load_embedder",
+    "packaged_minilm_dir",
     "load_prompt",
     "load_settings",
     "neutralise",

