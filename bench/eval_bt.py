@@ -4,7 +4,8 @@ evaluation harness's metrics:
 
 - 200 held-out TeleQnA MCQ pairs (the same pairs, in the same order, as `telerubric eval teleqna:ZIP --held-out
   --limit 200`), split by whether chosen carries TeleQnA's own explanation (rejected never does: a surface cue) or
-  both responses use the builder's template sentence (no cue but the option itself);
+  both responses use the builder's template sentence (no cue but the option itself) — since the builder gives both
+  sides the template, the first subset is empty and stays as a check that the cue does not come back;
 - 200 held-out TeleQnA open pairs (free-form answers: another format than trained on);
 - τ² gold vs drop-one pairs of the test split, at the checkpoint's token budget and at 512 tokens;
 - with --tau2-train, a second model trained on the τ² train split's pairs and scored on the same test pairs.
