@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 BT_SETS = {
     "teleqna_mcq_held_out": "TeleQnA MCQ, held out",
     "teleqna_open_held_out": "TeleQnA open, held out",
-    "tau2_test_512": "τ² test (160 pairs)",
+    "tau2_test_512": "τ² test",
 }
 
 
