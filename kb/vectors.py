@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -23,9 +24,11 @@ def _quiet_iterator_noise() -> None:
     logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
 
 
-# pymilvus pings every 10 s even when idle; the embedded milvus-lite server answers that with GOAWAY
-# "too_many_pings" (and gRPC prints an error line in the user's terminal). Its own loopback child needs no keepalive.
-EMBEDDED_KEEPALIVE = {"grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_without_calls": False}
+# pymilvus pings every 10 s even when idle; a milvus-lite server (embedded, or `telerubric kb serve`) answers that
+# with GOAWAY "too_many_pings", printed into the user's terminal and, after an idle spell, a failed connection. A
+# loopback peer needs no keepalive to be found dead, so loopback connections ping rarely; remote ones keep pymilvus's.
+LOOPBACK_KEEPALIVE = {"grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_without_calls": False}
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 MAX_TEXT_BYTES = 65_535
 MAX_TAGS = 64
 INDEX_PARAMS: dict[str, dict[str, int]] = {
@@ -73,7 +76,8 @@ class VectorIndex:
 
         _quiet_iterator_noise()
         self._embedded_path = None if uri.startswith(("http://", "https://", "tcp://")) else uri
-        options = {"grpc_options": EMBEDDED_KEEPALIVE} if self._embedded_path else {}
+        loopback = self._embedded_path is not None or urlparse(uri).hostname in LOOPBACK_HOSTS
+        options = {"grpc_options": LOOPBACK_KEEPALIVE} if loopback else {}
         self._client = MilvusClient(uri=uri, token=token, **options) if token else MilvusClient(uri=uri, **options)
         self._prefix = prefix
         self._index_types = {Collection.QUERIES: "FLAT", Collection.RUBRICS: "HNSW", **(index_types or {})}
