@@ -73,11 +73,13 @@ class StoreServer:
 
     def _answers(self, deadline: float) -> bool:
         """The open port is not yet the gRPC service: wait until a client request succeeds (or the deadline)."""
-        from pymilvus import MilvusClient, MilvusException  # noqa: PLC0415 - only this path needs a client
+        from pymilvus import MilvusException  # noqa: PLC0415 - only this path needs a client
+
+        from kb.vectors import milvus_client  # noqa: PLC0415
 
         while time.monotonic() < deadline and self._proc is not None and self._proc.poll() is None:
             try:
-                client = MilvusClient(uri=self.uri, timeout=5)
+                client = milvus_client(self.uri, timeout=5)
                 try:
                     client.list_collections()
                     return True

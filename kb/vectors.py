@@ -68,17 +68,28 @@ def _scalar_fields(collection: Collection) -> list[str]:
     return base + (["kind", "status", "standalone"] if collection is Collection.RUBRICS else [])
 
 
+def is_embedded(uri: str) -> bool:
+    """A milvus-lite folder (a path), not a server URI."""
+    return not uri.startswith(("http://", "https://", "tcp://"))
+
+
+def milvus_client(uri: str, token: str = "", **kwargs: Any) -> Any:
+    """The one way this project opens a `MilvusClient`: loopback connections with `LOOPBACK_KEEPALIVE`. pymilvus
+    shares one channel between clients of the same address, so every client of a loopback server must agree."""
+    from pymilvus import MilvusClient
+
+    if is_embedded(uri) or urlparse(uri).hostname in LOOPBACK_HOSTS:
+        kwargs["grpc_options"] = LOOPBACK_KEEPALIVE
+    return MilvusClient(uri=uri, token=token, **kwargs) if token else MilvusClient(uri=uri, **kwargs)
+
+
 class VectorIndex:
     """Thin, typed wrapper over a `MilvusClient` for the two collections."""
 
     def __init__(self, uri: str, token: str = "", prefix: str = "", index_types: dict[Collection, str] | None = None):
-        from pymilvus import MilvusClient
-
         _quiet_iterator_noise()
-        self._embedded_path = None if uri.startswith(("http://", "https://", "tcp://")) else uri
-        loopback = self._embedded_path is not None or urlparse(uri).hostname in LOOPBACK_HOSTS
-        options = {"grpc_options": LOOPBACK_KEEPALIVE} if loopback else {}
-        self._client = MilvusClient(uri=uri, token=token, **options) if token else MilvusClient(uri=uri, **options)
+        self._embedded_path = uri if is_embedded(uri) else None
+        self._client = milvus_client(uri, token)
         self._prefix = prefix
         self._index_types = {Collection.QUERIES: "FLAT", Collection.RUBRICS: "HNSW", **(index_types or {})}
         self._loaded: set[Collection] = set()
