@@ -14,7 +14,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -59,6 +59,8 @@ logger = logging.getLogger(__name__)
 _COMPONENT_OF_KIND = {"hard_rule": "hard_rules", "principle": "principles", "tool_call": "tool_calls"}
 # Synthesis failures that leave no usable model: the reward is an error, not a fallback judged by nobody.
 _FATAL_SYNTHESIS = frozenset({SynthesisErrorKind.CONFIG, SynthesisErrorKind.UNAVAILABLE})
+_MAX_PREPARED = 4096  # requests whose prepared rubric set is kept for reuse
+_VERSION_POLL_S = 1.0  # how stale the KB version behind a reused rubric set may be
 
 
 class ScoreItem(BaseModel, frozen=True):
@@ -79,6 +81,13 @@ class _Prepared:
     match: QueryMatch
     rubric_set: RubricSet | None
     notes: tuple[str, ...]
+
+
+def _reused(prepared: _Prepared) -> _Prepared:
+    """What a later call reusing `prepared` sees: its rubric set reported as a cache hit that cost no tokens."""
+    if prepared.rubric_set is None:
+        return prepared
+    return replace(prepared, rubric_set=prepared.rubric_set.model_copy(update={"cached": True, "usage": None}))
 
 
 class RewardModel(SyncFacade):
@@ -120,6 +129,8 @@ class RewardModel(SyncFacade):
         self._usage: Counter[tuple[str, str]] = Counter()
         self._pending_rewards = 0
         self._preparing: dict[tuple[str, str | None, int], asyncio.Future[_Prepared | RewardResult]] = {}
+        self._prepared: dict[tuple[str, str | None], tuple[float, int, _Prepared]] = {}  # (expires, kb version, …)
+        self._version_seen = (float("-inf"), -1, -1)  # (monotonic time read, changes committed here, KB version)
 
     # async core -------------------------------------------------------------------------------------------------
     async def ascore(
@@ -193,14 +204,37 @@ class RewardModel(SyncFacade):
 
     # one request ------------------------------------------------------------------------------------------------
     async def _prepare(self, request: str, task_id: str | None) -> _Prepared | RewardResult:
-        """`_build_prepared`, shared by concurrent calls for the same request (one synthesis, not one per call)."""
+        """`_build_prepared`, shared by concurrent calls for the same request (one synthesis, not one per call),
+        and reused for `judge.rubric_set_ttl_s` while the KB version stays the same (RL frameworks score a
+        prompt's rollouts as separate calls: the group's rubric set is built once, not retrieved per rollout)."""
+        ttl = self.settings.judge.rubric_set_ttl_s
+        version = await self._kb_version() if ttl > 0 else -1
+        ready = self._prepared.get((request, task_id))
+        if ready is not None and ready[0] > time.monotonic() and ready[1] == version:
+            return ready[2]
         key = (request, task_id, id(asyncio.get_running_loop()))  # a future belongs to one loop
         pending = self._preparing.get(key)
         if pending is None:
             pending = asyncio.ensure_future(self._build_prepared(request, task_id))
             self._preparing[key] = pending
             pending.add_done_callback(lambda _: self._preparing.pop(key, None))
-        return await asyncio.shield(pending)
+        prepared = await asyncio.shield(pending)
+        reusable = isinstance(prepared, _Prepared) and not (prepared.rubric_set and prepared.rubric_set.fallback)
+        if ttl > 0 and reusable:
+            if len(self._prepared) >= _MAX_PREPARED:
+                self._prepared.pop(next(iter(self._prepared)))  # the oldest entry
+            self._prepared[(request, task_id)] = (time.monotonic() + ttl, version, _reused(prepared))  # type: ignore[arg-type]
+        return prepared
+
+    async def _kb_version(self) -> int:
+        """The KB version: re-read after this process commits a change, else at most once a second (a change by
+        another process ends reuse of prepared sets within that second)."""
+        read_at, here, version = self._version_seen
+        if time.monotonic() - read_at >= _VERSION_POLL_S or self.kb.changes_committed_here() != here:
+            here = self.kb.changes_committed_here()
+            version = await asyncio.to_thread(self.kb.version)
+            self._version_seen = (time.monotonic(), here, version)
+        return version
 
     async def _build_prepared(self, request: str, task_id: str | None) -> _Prepared | RewardResult:
         cfg = self.settings.judge

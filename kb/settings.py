@@ -207,6 +207,12 @@ class JudgeSettings(BaseModel):
         "or by task id / identical text; a merely similar neighbour's checks are never applied.",
     )
     verdict_cache: bool = Field(True, description="Cache judge verdicts in SQL (errors are never cached).")
+    rubric_set_ttl_s: float = Field(
+        60.0,
+        ge=0.0,
+        description="Reuse a request's prepared rubric set in this process for this long (no retrieval, no cache "
+        "read); a KB change ends the reuse within a second, a fallback set is never reused. 0 = prepare per call.",
+    )
     record_usage: bool = Field(True, description="Write verdict counts back to the usage counters (batched).")
     usage_flush_every: int = Field(32, ge=1, description="Rewards whose verdict counts are written in one batch.")
     remote_url: str | None = Field(

@@ -160,4 +160,19 @@ def kb_version(session: Session) -> int:
 def bump_kb_version(session: Session) -> int:
     """Add one and return the new version; the row stays locked to commit, so two writers get distinct versions."""
     add_to_counter(session, KB_VERSION_KEY, 1)
+    if not event.contains(session, "after_commit", _count_commit):
+        event.listen(session, "after_commit", _count_commit, once=True)
     return read_counter(session, KB_VERSION_KEY)
+
+
+_commits_here = 0  # KB-version changes this process committed (caches in this process re-read the version)
+
+
+def _count_commit(_session: Session) -> None:
+    global _commits_here  # noqa: PLW0603 (one process-wide counter, read without a lock)
+    _commits_here += 1
+
+
+def kb_changes_committed_here() -> int:
+    """How many KB-version changes this process has committed so far."""
+    return _commits_here

@@ -32,7 +32,7 @@ from kb.records import QueryRecord, RubricRecord, RubricStatus
 from kb.revisions import RevisionView, rubric_history
 from kb.search import CollectionRequest, Scope, SearchEngine, SearchFilter, SearchHit, hydrate
 from kb.settings import Settings
-from kb.sql import kb_version, open_engine
+from kb.sql import kb_changes_committed_here, kb_version, open_engine
 from kb.stats import KBStats, collect_stats
 from kb.tau2_store import read_task as read_tau2_task
 from kb.tau2_tasks import Tau2VerifiableTask
@@ -141,6 +141,11 @@ class KnowledgeBase:
     def version(self) -> int:
         with Session(self.engine) as session:
             return kb_version(session)
+
+    @staticmethod
+    def changes_committed_here() -> int:
+        """KB-version changes committed by this process (cheap: no query). When it moves, `version()` has moved."""
+        return kb_changes_committed_here()
 
     def stats(self) -> KBStats:
         return collect_stats(self.engine, self.index)

@@ -276,3 +276,54 @@ def test_a_lookup_batched_after_a_store_sees_it(reward_kb: KnowledgeBase) -> Non
         return await asyncio.gather(cache.aput("k", met), cache.aget("k"), cache.aput("k", not_met), cache.aget("k"))
 
     assert asyncio.run(run()) == [None, met, None, not_met]
+
+
+def _counting_retrievals(rm: RewardModel) -> list[str]:
+    """Record every retrieval the reward model runs."""
+    seen: list[str] = []
+    retrieve = rm._retriever.retrieve
+
+    def counted(question: str, *args: object, **kwargs: object) -> object:
+        seen.append(question)
+        return retrieve(question, *args, **kwargs)
+
+    rm._retriever.retrieve = counted  # type: ignore[method-assign]
+    return seen
+
+
+def test_separate_calls_for_one_prompt_reuse_its_rubric_set_until_the_kb_changes(
+    reward_settings: Settings, reward_kb: KnowledgeBase
+) -> None:
+    """RL frameworks score a group's rollouts as separate calls: one retrieval and one synthesis serve them all."""
+    replies = [MMS_DRAFT, *[verdicts("met", "not_met")] * 3, MMS_DRAFT, verdicts("met", "not_met")]
+    transport = ScriptedTransport(*replies)
+    with RewardModel(reward_settings, kb=reward_kb, transport=transport) as rm:
+        retrievals = _counting_retrievals(rm)
+        first = [rm.score(MMS, f"Check the MMSC URL ({i}).") for i in range(3)]
+        assert len(retrievals) == 1 and len(transport.requests) == 1 + 3
+        assert "rubric_set" not in first[0].cache_hits and "rubric_set" in first[1].cache_hits
+        assert first[1].rubric_set_key == first[0].rubric_set_key and [r.score for r in first] == [1.0] * 3
+        reward_kb.apply([RubricRecord(id="r-new", kind="principle", text="The agent explains each step it takes.")])
+        after_edit = rm.score(MMS, "Check the MMSC URL (3).")
+    assert len(retrievals) == 2  # an edit committed in this process ends the reuse at once
+    assert after_edit.score == 1.0 and len(transport.requests) == 6
+
+
+def test_no_reuse_when_the_ttl_is_zero_or_the_set_is_a_fallback(
+    reward_settings: Settings, reward_kb: KnowledgeBase
+) -> None:
+    with model(reward_settings, reward_kb, MMS_DRAFT, *[verdicts("met", "not_met")] * 2, MMS_DRAFT,
+               rubric_set_ttl_s=0.0) as rm:  # fmt: skip
+        retrievals = _counting_retrievals(rm)
+        rm.score(MMS, "Check the MMSC URL (a).")
+        rm.score(MMS, "Check the MMSC URL (b).")
+    assert len(retrievals) == 2
+    # a synthesis timeout falls back to the retrieved rubrics: the next call tries the generator again
+    replies = [TimeoutError(), verdicts("met", "not_met"), MMS_DRAFT, verdicts("met", "not_met")]
+    transport = ScriptedTransport(*replies)
+    request = "Picture messages stopped sending after I switched to a new phone."  # not in the SQL cache
+    with RewardModel(reward_settings, kb=reward_kb, transport=transport) as rm:
+        fallback = rm.score(request, "Check the MMSC URL (c).")
+        synthesised = rm.score(request, "Check the MMSC URL (d).")
+    assert any("retrieved rubrics" in n for n in fallback.notes)
+    assert not any("retrieved rubrics" in n for n in synthesised.notes) and len(transport.requests) == 4
