@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from functools import cache
 from typing import Literal
@@ -16,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 MAX_LISTED_TEXT = 240  # characters of a reference rubric shown in the prompt
 CHECKED_KINDS = frozenset({RubricKind.HARD_RULE, RubricKind.TOOL_CALL})
+# The reference list marks a conditional rubric "… (only if: cause)"; a small generator copies that into its text.
+_ECHOED_CONDITION = re.compile(r"\s*\(only if:\s*(?P<cause>[^()]*(?:\([^()]*\)[^()]*)*)\)\s*\.?\s*$", re.IGNORECASE)
 
 
 class DraftItem(BaseModel):
@@ -72,7 +75,7 @@ def items_from_draft(drafts: Sequence[DraftItem], offered: Sequence[RubricView])
     when a hard_rule / tool_call item derives from exactly one checked rubric."""
     items: list[RubricItem] = []
     for draft in drafts:
-        text = " ".join(draft.text.split())
+        text, echoed = _split_condition(" ".join(draft.text.split()))
         if not text:
             continue
         sources = [offered[n - 1] for n in dict.fromkeys(draft.sources) if 1 <= n <= len(offered)]
@@ -82,9 +85,11 @@ def items_from_draft(drafts: Sequence[DraftItem], offered: Sequence[RubricView])
         checked = [s for s in sources if s.check is not None]
         check = checked[0].check if kind in CHECKED_KINDS and len(checked) == 1 else None
         conditions = [s.condition for s in sources if s.condition]
-        condition = " ".join(draft.condition.split()) if draft.condition else None
-        if condition is None and sources and len(conditions) == len(sources):
-            condition = " or ".join(dict.fromkeys(conditions))  # every source applies only under a cause: so does it
+        condition = " ".join(draft.condition.split()) if draft.condition else echoed
+        if condition is None and conditions and (kind is RubricKind.TOOL_CALL or len(conditions) == len(sources)):
+            # every source applies only under a cause: so does it; and a tool call built on a conditional fix
+            # step is never unconditional (it would pay for doing the fix whether or not its cause is there)
+            condition = " or ".join(dict.fromkeys(conditions))
         items.append(
             RubricItem(
                 id=derived_id("s", kind.value, normalise_text(text)),
@@ -99,3 +104,11 @@ def items_from_draft(drafts: Sequence[DraftItem], offered: Sequence[RubricView])
             )
         )
     return items
+
+
+def _split_condition(text: str) -> tuple[str, str | None]:
+    """`text` without a copied "(only if: cause)" suffix, and that cause."""
+    m = _ECHOED_CONDITION.search(text)
+    if m is None:
+        return text, None
+    return text[: m.start()].rstrip(), " ".join(m.group("cause").split()) or None

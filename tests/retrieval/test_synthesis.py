@@ -357,3 +357,28 @@ def test_validation_raises_on_zero_vectors_instead_of_merging_everything() -> No
     ]
     with pytest.raises(ValueError, match="zero"):
         validate_items(items, _ZeroEmbedder(), SynthesisSettings(), seed=0)
+
+
+def test_a_fix_step_keeps_a_cause_from_its_sources_or_from_its_own_text(refuel_kb: KnowledgeBase) -> None:
+    from retrieval.synthesis.draft import DraftItem, items_from_draft
+
+    views = refuel_kb.rubrics(["r-refuel-call", "r-polite"])
+    conditional = views["r-refuel-call"].model_copy(update={"condition": "the line has used all its data"})
+    offered = [conditional, views["r-polite"]]
+
+    def draft(text: str, kind: str, sources: list[int], condition: str | None = None) -> DraftItem:
+        return DraftItem(text=text, kind=kind, importance="important", sources=sources, condition=condition)
+
+    mixed, principle, echoed, own = items_from_draft(
+        [
+            draft("The agent refuels data politely.", "tool_call", [1, 2]),  # one conditional source of two
+            draft("The agent is polite while refuelling.", "principle", [1, 2]),
+            draft("The agent refuels data (only if: the customer asks for more data).", "tool_call", []),
+            draft("The agent refuels data.", "tool_call", [1], condition="the customer agrees to the charge"),
+        ],
+        offered,
+    )
+    assert mixed.condition == "the line has used all its data"  # a tool call built on a fix step stays conditional
+    assert principle.condition is None  # a principle is conditional only when every source is
+    assert (echoed.text, echoed.condition) == ("The agent refuels data", "the customer asks for more data")
+    assert own.condition == "the customer agrees to the charge"  # the generator's own condition wins
