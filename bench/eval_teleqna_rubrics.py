@@ -6,7 +6,11 @@ the policy pack and TeleQnA questions of the *other* categories only, so no held
 be retrieved. The same pairs are judged pointwise with no rubrics (generic criteria), the retrieved rubrics, the
 synthesised + pruned set (the default reward) and rubrics learned from training-category pairs.
 
-    .venv/bin/python -m bench.eval_teleqna_rubrics --pairs 200 --out bench/results/eval_teleqna
+The conditions advance together, `--chunk` pairs at a time, and the comparison is rewritten after each chunk, so a
+stopped run has every condition over the same pairs. With `--work`, the KB, the learned rubrics and each condition's
+judged pairs (`WORK/<condition>.jsonl`) are kept: rerunning the identical command continues where it stopped.
+
+    .venv/bin/python -m bench.eval_teleqna_rubrics --pairs 200 --work /tmp/eval-teleqna --out bench/results/eval_teleqna
 
 TeleQnA's text is read from the encrypted zip in memory; nothing here writes or prints it (reports hold pair ids).
 """
@@ -82,7 +86,10 @@ def main() -> None:
     parser.add_argument("--conditions", default=",".join(CONDITIONS), help=f"in this order; any of {CONDITIONS}")
     parser.add_argument("--mode", default="pointwise", choices=("pointwise", "pairwise"))
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--work", type=Path, default=None, help="keep the KB and learned rubrics here (resumable)")
+    parser.add_argument("--chunk", type=int, default=20, help="pairs each condition judges before each report")
+    parser.add_argument(
+        "--work", type=Path, default=None, help="keep the KB, learned rubrics and judged pairs here (resumable)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/eval_teleqna")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -90,6 +97,8 @@ def main() -> None:
     unknown = set(conditions) - set(CONDITIONS)
     if unknown:
         parser.error(f"unknown conditions {sorted(unknown)}; choose from {CONDITIONS}")
+    if args.chunk < 1:
+        parser.error("--chunk must be at least 1")
 
     items = load_mcq_items(args.zip)
     split = split_by_category(open_pairs(items, seed=args.seed), seed=args.seed)
@@ -103,7 +112,8 @@ def main() -> None:
     )
     work = args.work or Path(tempfile.mkdtemp(prefix="eval-teleqna-"))
     settings = load_settings(data_dir=work / "kb")
-    reports = []
+    source = f"TeleQnA open, held-out categories {', '.join(split.held_out_categories)}"
+    title = "TeleQnA held-out pairs: what rubrics buy"
     try:
         with KnowledgeBase(settings) as kb:
             if not kb.query_ids():
@@ -111,34 +121,36 @@ def main() -> None:
                 n = build_kb(kb, args.zip, set(split.held_out_categories), args.kb_sample, args.seed)
                 took = time.perf_counter() - started
                 print(f"KB: {n} training-category TeleQnA questions + expert + policy in {took:.0f} s")
-            for condition in conditions:
-                learned = []
-                if condition == "learned":
-                    learned = learn(kb, settings, learn_from, work / "learned", args.rounds, args.seed)
-                    if not learned:
-                        print("learned: no rubric survived the consistency filter; the condition is skipped")
-                        continue
-                reports.append(
-                    evaluate(
-                        held,
-                        settings,
-                        kb=kb,
-                        mode=args.mode,
-                        rubrics=condition,
-                        learned=learned,
-                        pairs_source=f"TeleQnA open, held-out categories {', '.join(split.held_out_categories)}",
+            learned = []
+            if "learned" in conditions:
+                learned = learn(kb, settings, learn_from, work / "learned", args.rounds, args.seed)
+                if not learned:
+                    print("learned: no rubric survived the consistency filter; the condition is skipped")
+                    conditions.remove("learned")
+            for n in [*range(args.chunk, len(held), args.chunk), len(held)]:
+                reports = []
+                for condition in conditions:
+                    reports.append(
+                        evaluate(
+                            held[:n],
+                            settings,
+                            kb=kb,
+                            mode=args.mode,
+                            rubrics=condition,
+                            learned=learned if condition == "learned" else (),
+                            pairs_source=source,
+                            checkpoint=work / f"{condition}.jsonl",
+                        )
                     )
-                )
-                r = reports[-1]
-                o = r.overall
-                print(
-                    f"{r.config.mode}/{r.config.rubrics}: pairs={r.pairs} accuracy={o.accuracy} auc={o.roc_auc} "
-                    f"ties={o.tie_rate} errors={o.error_rate} time={r.seconds}s "
-                    f"tokens={r.input_tokens}/{r.output_tokens}",
-                    flush=True,
-                )
-                title = "TeleQnA held-out pairs: what rubrics buy"
-                paths = write_comparison(reports, args.out, title=title, command=command)  # after each condition
+                    r = reports[-1]
+                    o = r.overall
+                    print(
+                        f"{r.config.mode}/{r.config.rubrics}: pairs={r.pairs} accuracy={o.accuracy} auc={o.roc_auc} "
+                        f"ties={o.tie_rate} errors={o.error_rate} time={r.seconds}s "
+                        f"tokens={r.input_tokens}/{r.output_tokens}",
+                        flush=True,
+                    )
+                paths = write_comparison(reports, args.out, title=title, command=command)  # after each chunk
                 print("report:", paths["html"], flush=True)
     finally:
         if args.work is None:

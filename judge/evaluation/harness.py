@@ -10,9 +10,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from judge.aggregate import aggregate
+from judge.evaluation.checkpoint import CheckpointHeader, OutcomeLog
 from judge.evaluation.metrics import best_of_n, breakdown, metrics
 from judge.evaluation.report import EvalConfig, EvalMode, EvalReport, PairOutcome, Preferred, RubricSource
 from judge.inputs import judged_input
@@ -370,10 +372,16 @@ async def aevaluate(
     progress: Progress | None = None,
     pairs_source: str = "",
     keep_verdicts: bool = False,
+    checkpoint: Path | None = None,
+    checkpoint_tag: str = "",
 ) -> EvalReport:
     """Judge every pair (the first `limit`) and report. `kb`: the KB for the reward / retrieval modes (default:
     opened from `settings`); `transport`: replaces the LLM transport (tests); `keep_verdicts`: pointwise outcomes
-    keep each response's per-criterion verdicts (in memory only)."""
+    keep each response's per-criterion verdicts (in memory only).
+
+    `checkpoint`: a JSONL file each finished outcome is appended to; a rerun reuses its error-free outcomes (without
+    verdicts) and judges only the rest, and `report.seconds` adds the earlier runs' time. Its header holds the run's
+    configuration (plus `checkpoint_tag`); a different one raises `InputRejected`."""
     chosen = list(pairs[:limit] if limit is not None else pairs)
     run = Evaluation(
         settings,
@@ -386,24 +394,43 @@ async def aevaluate(
         keep_verdicts=keep_verdicts,
     )
     progress = progress or NoProgress()
-    progress.start(len(chosen), f"eval {run.mode}/{run.rubrics}")
     started = time.perf_counter()
+    log: OutcomeLog | None = None
     try:
-        outcomes = await _run_all(run.ajudge, chosen, in_flight or 2 * run.settings.llm.concurrency, progress)
+        config = EvalConfig(
+            backend=run.settings.judge.backend,
+            mode=run.mode,
+            rubrics=run.rubrics,
+            granularity=run.settings.judge.granularity,
+            use_llm=run.settings.judge.use_llm,
+            model=run.model.model_id if run.settings.judge.backend == "bt" else run.client.model,  # type: ignore[attr-defined]
+            pairs_source=pairs_source,
+            seed=run.settings.seed,
+        )
+        done: dict[str, PairOutcome] = {}
+        if checkpoint is not None:
+            log = OutcomeLog.open(checkpoint, CheckpointHeader.of(config, checkpoint_tag))
+            wanted = {p.id for p in chosen}
+            done = {i: o for i, o in log.outcomes.items() if i in wanted and o.error is None}
+            logger.info("checkpoint %s: reusing %d outcomes", checkpoint, len(done))
+        todo = [p for p in chosen if p.id not in done]
+        progress.start(len(todo), f"eval {run.mode}/{run.rubrics}")
+
+        async def judge(pair: PreferencePair) -> PairOutcome:
+            outcome = await run.ajudge(pair)
+            if log is not None:
+                log.append(outcome)
+            return outcome
+
+        judged = iter(await _run_all(judge, todo, in_flight or 2 * run.settings.llm.concurrency, progress))
     finally:
+        if log is not None:
+            log.close(time.perf_counter() - started)
         progress.close()
         await run.aclose()
-    config = EvalConfig(
-        backend=run.settings.judge.backend,
-        mode=run.mode,
-        rubrics=run.rubrics,
-        granularity=run.settings.judge.granularity,
-        use_llm=run.settings.judge.use_llm,
-        model=run.model.model_id if run.settings.judge.backend == "bt" else run.client.model,  # type: ignore[attr-defined]
-        pairs_source=pairs_source,
-        seed=run.settings.seed,
-    )
-    report = report_of(outcomes, config, time.perf_counter() - started)
+    outcomes = [done[p.id] if p.id in done else next(judged) for p in chosen]
+    earlier = log.earlier_seconds if log is not None else 0.0
+    report = report_of(outcomes, config, time.perf_counter() - started + earlier)
     logger.info("eval %s/%s: accuracy %s over %d pairs", run.mode, run.rubrics, report.overall.accuracy, report.pairs)
     return report
 

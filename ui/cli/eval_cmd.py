@@ -60,8 +60,17 @@ def eval_command(
     held_out: bool = typer.Option(False, "--held-out", help="TeleQnA builders: only the held-out categories."),
     no_llm: bool = typer.Option(False, "--no-llm", help="Verifiers only (judge.use_llm = false)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Record each judged pair in OUT/outcomes.jsonl and reuse the pairs it already holds (errors are judged "
+        "again); rerun the same command to continue a stopped run.",
+    ),
 ) -> None:
-    """Judge a labelled pair set and write the report (HTML with plots, Markdown, JSON) into OUT."""
+    """Judge a labelled pair set and write the report (HTML with plots, Markdown, JSON) into OUT.
+
+    With --resume, every finished pair is appended to OUT/outcomes.jsonl at once, so rerunning the same command
+    continues where it stopped; a different configuration (mode, rubrics, granularity, model, ...) is refused."""
     with cli_errors():
         cfg = settings()
         if no_llm:
@@ -82,6 +91,7 @@ def eval_command(
                     limit=limit,
                     progress=BarProgress(enabled=not as_json),
                     pairs_source=pairs,
+                    checkpoint=out / "outcomes.jsonl" if resume else None,
                 )
             )
         command = "telerubric eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else None

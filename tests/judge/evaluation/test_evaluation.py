@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,17 @@ from typer.testing import CliRunner
 
 from judge.evaluation import PairOutcome, aevaluate, metrics, roc_auc, write_report
 from judge.pairs import PreferencePair
-from kb import ChatRequest, ChatResponse, LLMSettings, ScriptedTransport, Settings, TokenUsage, load_settings
+from kb import (
+    ChatRequest,
+    ChatResponse,
+    InputRejected,
+    LLMSettings,
+    NoProgress,
+    ScriptedTransport,
+    Settings,
+    TokenUsage,
+    load_settings,
+)
 
 PAIRS = [
     PreferencePair(
@@ -118,6 +130,114 @@ def test_cli_eval_writes_the_report(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["pairs"] == 3
     assert (tmp_path / "out" / "report.html").is_file()
+
+
+class CountingJudge(ContentJudge):
+    """`ContentJudge` that records which pairs' questions it was asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def __call__(self, request: ChatRequest) -> ChatResponse:
+        self.asked.append(re.search(r"Question (\d+)\?", request.messages[1].content).group(0))  # type: ignore[union-attr]
+        return await super().__call__(request)
+
+
+class StopAfter(NoProgress):
+    """A progress sink that stops the run (raises) once `n` pairs have finished."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+
+    def advance(self, n: int) -> None:
+        self.left -= n
+        if self.left <= 0:
+            raise RuntimeError("stopped")
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _checkpointed(settings: Settings, pairs: list[PreferencePair], path: Path, judge: ContentJudge, **kw: object):  # noqa: ANN202
+    return asyncio.run(aevaluate(pairs, settings, mode="pairwise", transport=judge, checkpoint=path, **kw))  # type: ignore[arg-type]
+
+
+def test_a_checkpoint_records_every_pair_and_a_rerun_judges_nothing(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "kb")
+    path = tmp_path / "run" / "outcomes.jsonl"
+    first_judge, again_judge = CountingJudge(), CountingJudge()
+    first = _checkpointed(settings, PAIRS, path, first_judge)
+    lines = _lines(path)
+    assert lines[0]["header"]["rubrics"] == "none" and lines[0]["header"]["mode"] == "pairwise"
+    assert lines[0]["header"]["model"] == first.config.model and lines[0]["header"]["use_llm"] is True
+    assert sorted(line["pair_id"] for line in lines[1:-1]) == ["p0", "p1", "p2", "p3"]
+    assert lines[-1]["judged"] == 4 and lines[-1]["run_seconds"] >= 0 and len(lines) == 6
+    assert len(first_judge.asked) == 8  # both orders of every pair
+
+    again = _checkpointed(settings, list(reversed(PAIRS)), path, again_judge)
+    assert again_judge.asked == []
+    assert again.overall == first.overall and again.input_tokens == first.input_tokens
+    assert [o.pair_id for o in again.outcomes] == ["p3", "p2", "p1", "p0"]
+    assert again.seconds >= lines[-1]["run_seconds"]
+    assert _lines(path)[-1]["judged"] == 0 and len(_lines(path)) == 7
+
+
+def test_a_stopped_run_resumes_with_the_missing_and_errored_pairs(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "kb")
+    path = tmp_path / "outcomes.jsonl"
+    with pytest.raises(RuntimeError, match="stopped"):
+        _checkpointed(settings, PAIRS, path, CountingJudge(), in_flight=1, progress=StopAfter(2))
+    lines = _lines(path)
+    assert [line.get("pair_id") for line in lines[1:3]] == ["p0", "p1"]
+    assert lines[-1]["judged"] == 2 and len(lines) == 4  # the run's time is recorded although it raised
+    with path.open("a") as f:  # p1 failed on a later attempt: its newest line wins
+        f.write(PairOutcome(pair_id="p1", error="timeout: slow").model_dump_json() + "\n")
+
+    judge = CountingJudge()
+    report = _checkpointed(settings, PAIRS, path, judge)
+    assert sorted(set(judge.asked)) == ["Question 1?", "Question 2?", "Question 3?"]
+    assert [o.pair_id for o in report.outcomes] == ["p0", "p1", "p2", "p3"]
+    assert report.overall.accuracy == 1.0 and report.overall.error_rate == 0.0
+    assert report.outcomes[0] == PairOutcome.model_validate(lines[1])  # reused as written
+    assert _lines(path)[-1]["judged"] == 3
+
+
+def test_a_checkpoint_of_another_configuration_is_refused(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "kb")
+    path = tmp_path / "outcomes.jsonl"
+    _checkpointed(settings, PAIRS[:1], path, CountingJudge())
+    before = path.read_text()
+    judge = CountingJudge()
+    with pytest.raises(InputRejected) as caught:
+        _checkpointed(settings, PAIRS[:1], path, judge, rubrics="retrieved")
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.line, problem.field) == (str(path), 1, "rubrics")
+    assert "'none'" in problem.message and "'retrieved'" in problem.message
+    assert path.read_text() == before and judge.asked == []
+
+
+def test_a_truncated_last_line_is_ignored_and_a_broken_one_is_not(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = load_settings(data_dir=tmp_path / "kb")
+    path = tmp_path / "outcomes.jsonl"
+    _checkpointed(settings, PAIRS[:2], path, CountingJudge())
+    with path.open("a") as f:
+        f.write('{"pair_id": "p2", "categ')  # killed mid-write
+    judge = CountingJudge()
+    with caplog.at_level(logging.WARNING, logger="judge.evaluation.checkpoint"):
+        report = _checkpointed(settings, PAIRS[:3], path, judge)
+    assert "truncated last line" in caplog.text
+    assert set(judge.asked) == {"Question 2?"} and report.pairs == 3 and report.overall.error_rate == 0.0
+    lines = _lines(path)  # the torn line is gone, every line parses
+    assert [line.get("pair_id") for line in lines].count("p2") == 1
+
+    text = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(text[:2]) + "{not json\n" + "".join(text[2:]))
+    with pytest.raises(InputRejected) as caught:
+        _checkpointed(settings, PAIRS[:3], path, CountingJudge())
+    assert (caught.value.problems[0].file, caught.value.problems[0].line) == (str(path), 3)
 
 
 def test_pairwise_with_smollm2(smollm2_llm: LLMSettings, tmp_path: Path) -> None:

@@ -1,0 +1,153 @@
+"""The resumable record of an evaluation run: a JSONL file holding a header (the run's configuration), then one
+`PairOutcome` a line as each pair finishes, and one `{"run_seconds", "judged"}` line at the end of every run.
+
+    log = OutcomeLog.open(path, CheckpointHeader.of(config))  # InputRejected when the file's header differs
+    log.outcomes                                              # pair id -> its newest outcome
+    log.append(outcome); log.close(run_seconds)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import BaseModel, ValidationError
+
+from judge.evaluation.report import EvalConfig, PairOutcome
+from kb import InputProblem, InputRejected
+
+logger = logging.getLogger(__name__)
+
+
+class CheckpointHeader(BaseModel, frozen=True, extra="forbid"):
+    """What makes two runs' outcomes interchangeable: the judging configuration (not the pairs' source)."""
+
+    backend: str
+    mode: str
+    rubrics: str
+    granularity: str
+    use_llm: bool
+    model: str
+    seed: int
+    tag: str = ""
+
+    @classmethod
+    def of(cls, config: EvalConfig, tag: str = "") -> CheckpointHeader:
+        return cls(**config.model_dump(mode="json", exclude={"pairs_source"}), tag=tag)
+
+
+class RunRecord(BaseModel, frozen=True, extra="forbid"):
+    """One run's wall time and how many pairs it judged."""
+
+    run_seconds: float
+    judged: int
+
+
+def _problem(path: Path, line: int, message: str, field: str | None = None) -> InputRejected:
+    return InputRejected([InputProblem(str(path), line, field, message)])
+
+
+def _parse(path: Path, number: int, raw: bytes) -> PairOutcome | RunRecord | dict[str, Any]:
+    """One line: an outcome, a run record or a header (its raw fields). ValueError when it is not JSON."""
+    data = json.loads(raw.decode("utf-8"))
+    try:
+        if isinstance(data, dict) and "pair_id" in data:
+            return PairOutcome.model_validate(data)
+        if isinstance(data, dict) and "run_seconds" in data:
+            return RunRecord.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise _problem(path, number, f"{first['msg']}; fix or delete the line", where or None) from None
+    if isinstance(data, dict) and isinstance(data.get("header"), dict):
+        return data["header"]
+    raise _problem(path, number, "neither a header, an outcome nor a run record; fix or delete the line")
+
+
+class OutcomeLog:
+    """An open checkpoint: what earlier runs finished, and an append-only handle for this run's outcomes."""
+
+    def __init__(self, path: Path, handle: IO[str], outcomes: dict[str, PairOutcome], earlier_seconds: float):
+        self.path, self._handle = path, handle
+        self.outcomes = outcomes  # pair id -> the newest outcome in the file
+        self.earlier_seconds = earlier_seconds  # wall time of the runs recorded in the file
+        self.judged = 0
+
+    @classmethod
+    def open(cls, path: Path, header: CheckpointHeader) -> OutcomeLog:
+        """Read `path` (if any) and open it for appending; a new file starts with `header`.
+
+        Raises:
+            InputRejected: the file's header differs from `header`, or a line other than a truncated last one is
+                malformed; nothing is written then.
+        """
+        data = path.read_bytes() if path.exists() else b""
+        lines = data.split(b"\n")
+        tail = lines.pop()  # b"" when the file ends with a newline
+        stored: dict[str, Any] | None = None
+        outcomes: dict[str, PairOutcome] = {}
+        seconds = 0.0
+        end = len(data)  # where appending starts
+        numbered = [(n, raw) for n, raw in enumerate(lines, 1) if raw.strip()]
+        if tail.strip():
+            numbered.append((len(lines) + 1, tail))
+        for number, raw in numbered:
+            try:
+                record = _parse(path, number, raw)
+            except ValueError as exc:  # not JSON (InputRejected is not a ValueError)
+                if number > len(lines):  # the last line, without its newline
+                    logger.warning("%s:%d: ignoring a truncated last line (a run was stopped mid-write)", path, number)
+                    end = len(data) - len(tail)
+                    break
+                raise _problem(path, number, f"not JSON ({exc}); fix or delete the line") from None
+            if isinstance(record, dict):
+                if stored is not None:
+                    raise _problem(path, number, "a second header; a checkpoint holds one run configuration")
+                stored = record
+                _check_header(path, number, record, header)
+            elif stored is None:
+                raise _problem(path, number, "no header before this line; not an evaluation checkpoint")
+            elif isinstance(record, PairOutcome):
+                outcomes[record.pair_id] = record
+            else:
+                seconds += record.run_seconds
+        if stored is None:
+            end = 0  # empty, blank lines or a truncated header: start afresh
+        if end < len(data):
+            os.truncate(path, end)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a", encoding="utf-8")
+        if stored is None:
+            handle.write(json.dumps({"header": header.model_dump(mode="json")}) + "\n")
+        elif end == len(data) and tail.strip():
+            handle.write("\n")  # a complete last line without its newline
+        handle.flush()
+        return cls(path, handle, outcomes, seconds)
+
+    def append(self, outcome: PairOutcome) -> None:
+        """Record one finished pair (without any verdicts: they are never serialised)."""
+        self._handle.write(outcome.model_dump_json() + "\n")
+        self._handle.flush()
+        self.judged += 1
+
+    def close(self, run_seconds: float) -> None:
+        """Record this run's wall time and close the file."""
+        self._handle.write(RunRecord(run_seconds=round(run_seconds, 3), judged=self.judged).model_dump_json() + "\n")
+        self._handle.close()
+
+
+def _check_header(path: Path, number: int, stored: dict[str, Any], header: CheckpointHeader) -> None:
+    current = header.model_dump(mode="json")
+    differ = [k for k in (*current, *(k for k in stored if k not in current)) if stored.get(k) != current.get(k)]
+    if differ:
+        field = differ[0]
+        raise _problem(
+            path,
+            number,
+            f"the checkpoint was written with {field}={stored.get(field)!r}, this run has {current.get(field)!r}; "
+            "use the same configuration or another checkpoint file",
+            field,
+        )
