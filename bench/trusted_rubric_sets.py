@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 from bench.report import write_report
+from judge.verifiers.tau2.agent_tools import AGENT_TOOL_TYPES
+from judge.verifiers.tau2.user_tools import USER_TOOL_TYPES, WRITE
 from kb import KnowledgeBase, LLMClient, load_settings
 from retrieval import Retriever, abuild_rubric_set
 from retrieval.identifiers import foreign_identifiers
@@ -60,6 +62,7 @@ async def run(data_dir: Path) -> list[dict[str, object]]:
                 checks = [i.check.model_dump_json() for i in rs.items if i.check is not None]
                 foreign_in_checks = sorted({x for c in checks for x in foreign_identifiers(c, complaint)})
                 fix_steps = [i for i in rs.items if i.kind == "tool_call"]
+                writes = [i for i in fix_steps if _is_write(i.check)]
                 rows.append(
                     {
                         "complaint": complaint,
@@ -67,6 +70,8 @@ async def run(data_dir: Path) -> list[dict[str, object]]:
                         "conditional": sum(i.condition is not None for i in rs.items),
                         "tool_call_items": len(fix_steps),
                         "unconditional_tool_calls": sum(i.condition is None for i in fix_steps),
+                        "write_calls": len(writes),  # checked fix steps (a tool that changes the phone or account)
+                        "unconditional_write_calls": sum(i.condition is None for i in writes),
                         "foreign_ids": ", ".join(foreign + foreign_in_checks) or "-",
                         "fallback": rs.fallback,
                         "seconds": round(time.perf_counter() - started, 1),
@@ -80,6 +85,12 @@ async def run(data_dir: Path) -> list[dict[str, object]]:
         finally:
             await client.aclose()
     return rows
+
+
+def _is_write(check: object) -> bool:
+    """A tool-call check on a tool that changes the phone or the account (a fix step, not a diagnostic read)."""
+    name = getattr(check, "name", None)
+    return WRITE in (USER_TOOL_TYPES.get(name or ""), AGENT_TOOL_TYPES.get(name or ""))
 
 
 def main() -> None:
@@ -97,7 +108,9 @@ def main() -> None:
         extra={"sets": [{"complaint": r["complaint"], "set": r["set"]} for r in rows]},
     )
     bad = [r["complaint"] for r in rows if r["foreign_ids"] != "-"]
-    print(json.dumps({"complaints": len(rows), "with_foreign_ids": len(bad)}))
+    unconditional = sum(int(r["unconditional_write_calls"]) for r in rows)  # type: ignore[call-overload]
+    summary = {"complaints": len(rows), "with_foreign_ids": len(bad), "unconditional_write_calls": unconditional}
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":
