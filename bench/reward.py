@@ -8,7 +8,8 @@ Measures, with a small KB built in code and `bench.openai_stub` in its own proce
   each transport, retrieval);
 - LLM calls per GRPO group of 8 (goal: 1 synthesis + 8 judge calls), in process, through the verl adapter
   (8 concurrent single-sample calls) and through `telerubric serve` (8 concurrent OpenRLHF `/get_reward` posts);
-- the same throughput and overhead through `telerubric serve` (a subprocess holding the KB; clients POST /score);
+- the same throughput and overhead through `telerubric serve` (a subprocess holding the KB; clients POST /score),
+  next to its floor: the same client posting to `bench.relay` (FastAPI parsing the body and making one LLM call);
 - the floor, measured alone: the same requests sent with bare httpx (one client, as one would write it; and spread
   over 8-connection pools as `kb.llm.pool` does), and `LLMClient` calls alone over each transport.
 
@@ -38,7 +39,7 @@ from typing import Any
 import httpx
 
 from bench.report import write_report
-from bench.reward_processes import Profiled, Served, Stub
+from bench.reward_processes import Profiled, Relay, Served, Stub
 from judge import RewardModel, close_rewards, compute_score, configure_rewards
 from kb import KnowledgeBase, LLMClient, QueryRecord, RubricRecord, Settings, aping, load_settings
 from kb.llm.pool import HttpPool  # bench only: the floor with the pools the client uses
@@ -372,6 +373,7 @@ def served(
         asyncio.run(run())
     finally:
         server.close()
+    rows += _relay_floor(slow, seconds)
 
     server = Served(data_dir, fast.url, transport, EMBEDDER_THREADS)
     try:
@@ -394,6 +396,32 @@ def served(
     finally:
         server.close()
     return rows, overhead_row, group_rows
+
+
+def _relay_floor(slow: Stub, seconds: float) -> list[dict]:
+    """The served path's floor at the same concurrency: the same client posting to `bench.relay` (FastAPI on
+    uvicorn, one LLM call per request over the client's pools, no KB and no judge)."""
+    relay = Relay(slow.url)
+    rows: list[dict] = []
+    try:
+
+        async def run() -> None:
+            limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
+            async with httpx.AsyncClient(base_url=relay.url, timeout=60, limits=limits) as http:
+
+                async def score(request: str, response: str) -> bool:
+                    answer = await http.post("/score", json={"request": request, "response": response})
+                    answer.raise_for_status()
+                    return True
+
+                for c in CONCURRENCY[1:]:
+                    row = await _throughput(score, c, seconds)
+                    rows.append({"path": "floor: FastAPI relay (parse, one LLM call)", "concurrency": c, **row})
+
+        asyncio.run(run())
+    finally:
+        relay.close()
+    return rows
 
 
 def main() -> None:

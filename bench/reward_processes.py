@@ -100,6 +100,25 @@ class Served:
         self.proc.wait(60)
 
 
+class Relay:
+    """`bench.relay` in a subprocess: the served path's floor (parse, one LLM call, answer)."""
+
+    def __init__(self, llm_url: str) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.relay", "--port", str(self.port), "--upstream", llm_url], cwd=REPO
+        )
+        wait_up(f"{self.url}/health", self.proc)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
 class Profiled:
     """cProfile of the loop thread and of every `asyncio.to_thread` call while active, merged into one file."""
 
