@@ -4,9 +4,9 @@ verl's reward loop and OpenRLHF call the reward once per sample, concurrently; t
 within milliseconds of each other. Scoring them as one group builds the rubric set once (one synthesis call, then
 one judge call per response) instead of once per sample, and lets `neutral.flatten_group` see the group.
 
-One group per request is in flight at a time: samples of a request that arrive while its group is being scored
-wait and form the next group, which then finds the rubric set cached (no second synthesis for one request) and
-shares one retrieval.
+A group is scored as soon as it closes, also while an earlier group of the same request is still being scored:
+the reward model shares one rubric set between them (a set being prepared is awaited, not built twice; a prepared
+one is reused), so a late sample waits for its own judge call, not for its predecessors'.
 """
 
 from __future__ import annotations
@@ -36,9 +36,8 @@ class _Batch:
 
 class GroupCoalescer:
     """Collects responses per `GroupKey` and scores them with one `score_group(key, responses)` call once no sibling
-    arrived for `quiet_s`, `window_s` after the first one at the latest, or at `max_size`; while a group of the same
-    key is being scored, the next one keeps collecting until that group is done. A lone request waits only
-    `quiet_s`. Lives on one event loop (the one that calls `submit`).
+    arrived for `quiet_s`, `window_s` after the first one at the latest, or at `max_size`. A lone request waits
+    only `quiet_s`. Lives on one event loop (the one that calls `submit`).
 
     Args:
         score_group: scores one group; must return one result per response, in order.
@@ -57,7 +56,6 @@ class GroupCoalescer:
         self.quiet_s = min(quiet_s, window_s)
         self.max_size = max_size
         self._open: dict[GroupKey, _Batch] = {}
-        self._busy: dict[GroupKey, int] = {}  # groups of this key being scored
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def submit(self, key: GroupKey, response: Any) -> tuple[list[RewardResult], int]:
@@ -72,7 +70,7 @@ class GroupCoalescer:
             batch.timer.cancel()
         if len(batch.responses) >= self.max_size:
             self._launch(key, batch)
-        elif not self._busy.get(key):  # else: launched when the group in flight is done
+        else:
             batch.timer = loop.call_at(min(loop.time() + self.quiet_s, batch.deadline), self._launch, key, batch)
         results = await asyncio.shield(batch.future)  # one caller giving up does not cancel its siblings
         return results, index
@@ -85,20 +83,9 @@ class GroupCoalescer:
             del self._open[key]
         if batch.timer is not None:
             batch.timer.cancel()
-        self._busy[key] = self._busy.get(key, 0) + 1
         task = asyncio.get_running_loop().create_task(self._run(key, batch))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    def _done(self, key: GroupKey) -> None:
-        left = self._busy.get(key, 1) - 1
-        if left:
-            self._busy[key] = left
-            return
-        self._busy.pop(key, None)
-        waiting = self._open.get(key)
-        if waiting is not None:  # collected while the previous group was scored
-            self._launch(key, waiting)
 
     async def _run(self, key: GroupKey, batch: _Batch) -> None:
         logger.debug("scoring a coalesced group of %d for %r", len(batch.responses), key[0][:60])
@@ -112,7 +99,5 @@ class GroupCoalescer:
             if not isinstance(exc, Exception):
                 raise
             return
-        finally:
-            self._done(key)
         if not batch.future.done():
             batch.future.set_result(results)

@@ -107,17 +107,26 @@ def test_fills_give_zero_advantage_under_grpo_normalisation() -> None:
     assert scores[2] - mean == pytest.approx(0.0)
 
 
-def test_samples_arriving_while_their_request_is_scored_form_the_next_group() -> None:
-    record = Recorder()
-    coalescer = GroupCoalescer(record, window_s=0.02, quiet_s=0.005)
+def test_samples_arriving_while_their_request_is_scored_form_the_next_group_without_waiting_for_it() -> None:
+    spans: list[tuple[int, float, float]] = []
+
+    async def slow(key: GroupKey, responses: Sequence[Any]) -> list[RewardResult]:
+        started = asyncio.get_running_loop().time()
+        await asyncio.sleep(0.2)
+        spans.append((len(responses), started, asyncio.get_running_loop().time()))
+        return [_ok(float(r)) for r in responses]
+
+    coalescer = GroupCoalescer(slow, window_s=0.02, quiet_s=0.005)
 
     async def run() -> None:
         async def late(delay: float) -> tuple[list[RewardResult], int]:
             await asyncio.sleep(delay)
             return await coalescer.submit(("q", None, None), 1)
 
-        # the first group is scored from ~5 ms to ~15 ms; the four late ones wait for it, then go together
-        await asyncio.gather(late(0), late(0.007), late(0.009), late(0.011), late(0.013))
+        # the first group is scored from ~5 ms to ~205 ms; the four late ones close at ~18 ms and go at once
+        await asyncio.gather(late(0), late(0.03), late(0.032), late(0.034), late(0.036))
 
     asyncio.run(run())
-    assert [len(responses) for _, responses in record.groups] == [1, 4]
+    (first, first_start, first_end), (second, second_start, _) = sorted(spans, key=lambda s: s[1])
+    assert (first, second) == (1, 4)
+    assert first_start < second_start < first_end  # not queued behind the group in flight
