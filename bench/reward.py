@@ -344,12 +344,11 @@ def served(
     try:
 
         async def run() -> None:
-            limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
-            async with httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits) as http:
+            post = _pooled_post(server.url)
+            async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
 
                 async def score(request: str, response: str) -> Any:
-                    answer = await http.post("/score", json={"request": request, "response": response})
-                    answer.raise_for_status()
+                    answer = await post("/score", {"request": request, "response": response})
                     return None if answer.json().get("error") else True
 
                 for request in REQUESTS:
@@ -398,6 +397,20 @@ def served(
     return rows, overhead_row, group_rows
 
 
+def _pooled_post(base_url: str) -> Callable[[str, dict[str, Any]], Awaitable[httpx.Response]]:
+    """POSTs from the bench's clients over 8-connection pools (one 64-connection httpx client would be the bottleneck
+    it is for the LLM client: see `kb.llm.pool`); a trainer's many workers are many small clients too."""
+    pool = HttpPool(60, 256)
+
+    async def post(path: str, body: dict[str, Any]) -> httpx.Response:
+        with pool.lease() as i:
+            answer = await pool.clients[i].post(base_url + path, json=body)
+        answer.raise_for_status()
+        return answer
+
+    return post
+
+
 def _relay_floor(slow: Stub, seconds: float) -> list[dict]:
     """The served path's floor at the same concurrency: the same client posting to `bench.relay` (FastAPI on
     uvicorn, one LLM call per request over the client's pools, no KB and no judge)."""
@@ -406,17 +419,15 @@ def _relay_floor(slow: Stub, seconds: float) -> list[dict]:
     try:
 
         async def run() -> None:
-            limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
-            async with httpx.AsyncClient(base_url=relay.url, timeout=60, limits=limits) as http:
+            post = _pooled_post(relay.url)
 
-                async def score(request: str, response: str) -> bool:
-                    answer = await http.post("/score", json={"request": request, "response": response})
-                    answer.raise_for_status()
-                    return True
+            async def score(request: str, response: str) -> bool:
+                await post("/score", {"request": request, "response": response})
+                return True
 
-                for c in CONCURRENCY[1:]:
-                    row = await _throughput(score, c, seconds)
-                    rows.append({"path": "floor: FastAPI relay (parse, one LLM call)", "concurrency": c, **row})
+            for c in CONCURRENCY[1:]:
+                row = await _throughput(score, c, seconds)
+                rows.append({"path": "floor: FastAPI relay (parse, one LLM call)", "concurrency": c, **row})
 
         asyncio.run(run())
     finally:
