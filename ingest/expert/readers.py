@@ -22,6 +22,7 @@ CSV_COLUMNS = (
     "tips",
     "tags",
     "check",
+    "condition",
     "status",
     "source",
     "section",
@@ -40,7 +41,7 @@ def parse_csv_records(text: str, file: str, problems: list[InputProblem]) -> lis
     for entry in parse_csv(text, file, problems, columns=CSV_COLUMNS):
         row, line = entry.data, entry.line
         rubric: dict[str, Any] = {}
-        for key in ("id", "text", "kind", "importance", "weight", "theme", "status", "source", "section"):
+        for key in ("id", "text", "kind", "importance", "weight", "theme", "condition", "status", "source", "section"):
             if row.get(key):
                 rubric[key] = row[key]
         for key in ("tips", "tags"):

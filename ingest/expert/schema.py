@@ -32,6 +32,7 @@ class RubricEntry(BaseModel):
     tips: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     check: MachineCheck | None = None
+    condition: str | None = Field(None, min_length=1, description="The cause under which it applies; None = always.")
     status: RubricStatus | None = None
     source: str | None = None
     section: str | None = Field(None, description="The policy section or document part the rubric cites.")
@@ -47,6 +48,7 @@ class RubricEntry(BaseModel):
             tips=self.tips,
             tags=self.tags,
             check=self.check,
+            condition=self.condition,
             status=self.status or status,
             source=self.source or source,
             provenance=Provenance(file=file, line=line, section=self.section),
