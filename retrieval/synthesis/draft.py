@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 MAX_LISTED_TEXT = 240  # characters of a reference rubric shown in the prompt
 CHECKED_KINDS = frozenset({RubricKind.HARD_RULE, RubricKind.TOOL_CALL})
 # The reference list marks a conditional rubric "… (only if: cause)"; a small generator copies that into its text.
+# "If the APN has no MMSC URL, the agent …": the phrasing of conditional rubrics; the leading clause is the cause.
+_LEADING_CONDITION = re.compile(r"^(?:if|when|only if)\s+(?P<cause>[^,]{3,160}),\s+(?=the (?:agent|response)\b)", re.I)
 _ECHOED_CONDITION = re.compile(r"\s*\(only if:\s*(?P<cause>[^()]*(?:\([^()]*\)[^()]*)*)\)\s*\.?\s*$", re.IGNORECASE)
 
 
@@ -107,8 +109,10 @@ def items_from_draft(drafts: Sequence[DraftItem], offered: Sequence[RubricView])
 
 
 def _split_condition(text: str) -> tuple[str, str | None]:
-    """`text` without a copied "(only if: cause)" suffix, and that cause."""
+    """`text` without a copied "(only if: cause)" suffix, and that cause; else the cause of a text that opens
+    with one ("If the SIM is missing, the agent …" keeps its text)."""
     m = _ECHOED_CONDITION.search(text)
-    if m is None:
-        return text, None
-    return text[: m.start()].rstrip(), " ".join(m.group("cause").split()) or None
+    if m is not None:
+        return text[: m.start()].rstrip(), " ".join(m.group("cause").split()) or None
+    lead = _LEADING_CONDITION.match(text)
+    return text, lead.group("cause").strip() if lead else None

@@ -369,15 +369,18 @@ def test_a_fix_step_keeps_a_cause_from_its_sources_or_from_its_own_text(refuel_k
     def draft(text: str, kind: str, sources: list[int], condition: str | None = None) -> DraftItem:
         return DraftItem(text=text, kind=kind, importance="important", sources=sources, condition=condition)
 
-    mixed, principle, echoed, own = items_from_draft(
+    mixed, principle, echoed, own, leading = items_from_draft(
         [
             draft("The agent refuels data politely.", "tool_call", [1, 2]),  # one conditional source of two
             draft("The agent is polite while refuelling.", "principle", [1, 2]),
             draft("The agent refuels data (only if: the customer asks for more data).", "tool_call", []),
             draft("The agent refuels data.", "tool_call", [1], condition="the customer agrees to the charge"),
+            draft("If the user is abroad and roaming is off, the agent enables roaming.", "tool_call", []),
         ],
         offered,
     )
+    assert leading.condition == "the user is abroad and roaming is off"
+    assert leading.text == "If the user is abroad and roaming is off, the agent enables roaming."
     assert mixed.condition == "the line has used all its data"  # a tool call built on a fix step stays conditional
     assert principle.condition is None  # a principle is conditional only when every source is
     assert (echoed.text, echoed.condition) == ("The agent refuels data", "the customer asks for more data")
