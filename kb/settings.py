@@ -207,6 +207,11 @@ class JudgeSettings(BaseModel):
         "or by task id / identical text; a merely similar neighbour's checks are never applied.",
     )
     verdict_cache: bool = Field(True, description="Cache judge verdicts in SQL (errors are never cached).")
+    reference_criterion: bool = Field(
+        True,
+        description="With a reference answer and no answer check of the matched query, the judge also decides "
+        "whether the response agrees with the reference (an essential hard rule).",
+    )
     rubric_set_ttl_s: float = Field(
         60.0,
         ge=0.0,

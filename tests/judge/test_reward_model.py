@@ -327,3 +327,24 @@ def test_no_reuse_when_the_ttl_is_zero_or_the_set_is_a_fallback(
         synthesised = rm.score(request, "Check the MMSC URL (d).")
     assert any("retrieved rubrics" in n for n in fallback.notes)
     assert not any("retrieved rubrics" in n for n in synthesised.notes) and len(transport.requests) == 4
+
+
+def test_a_reference_answer_is_judged_unless_an_answer_check_decides(
+    reward_settings: Settings, reward_kb: KnowledgeBase
+) -> None:
+    reference = "Reset the APN settings so that the MMSC URL is set, then reboot."
+    transport = ScriptedTransport(MMS_DRAFT, verdicts("met", "not_met", "not_met"))
+    with RewardModel(reward_settings, kb=reward_kb, transport=transport) as rm:
+        result = rm.score(MMS, "Check the MMSC URL in your APN settings.", reference=reference)
+    agreement = [v for v in result.verdicts if v.criterion_id == "reference-agreement"]
+    assert len(agreement) == 1 and agreement[0].verdict is Verdict.NOT_MET and agreement[0].importance == "essential"
+    assert result.score == 0.5  # the essential APN check met, the essential agreement not, the pitfall not met
+    judged = transport.requests[1].messages[-1].content
+    assert "agrees with the reference answer" in judged and reference in judged
+
+    mcq = ScriptedTransport(draft(("The response names the release that introduced NR.", "important", [1])),
+                            verdicts("met"))  # fmt: skip
+    with RewardModel(reward_settings, kb=reward_kb, transport=mcq) as rm:
+        answered = rm.score(MCQ, "The answer is 2: Release 15.", reference="Release 15 (option 2)")
+    assert answered.score == 1.0 and answered.components["mcq"] == 1.0
+    assert "agrees with the reference" not in mcq.requests[-1].messages[-1].content  # the MCQ check decides

@@ -112,19 +112,19 @@ def test_samples_arriving_while_their_request_is_scored_form_the_next_group_with
 
     async def slow(key: GroupKey, responses: Sequence[Any]) -> list[RewardResult]:
         started = asyncio.get_running_loop().time()
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(1.0)
         spans.append((len(responses), started, asyncio.get_running_loop().time()))
         return [_ok(float(r)) for r in responses]
 
-    coalescer = GroupCoalescer(slow, window_s=0.02, quiet_s=0.005)
+    coalescer = GroupCoalescer(slow, window_s=0.2, quiet_s=0.1)  # wide gaps: a loaded machine delays timers
 
     async def run() -> None:
         async def late(delay: float) -> tuple[list[RewardResult], int]:
             await asyncio.sleep(delay)
             return await coalescer.submit(("q", None, None), 1)
 
-        # the first group is scored from ~5 ms to ~205 ms; the four late ones close at ~18 ms and go at once
-        await asyncio.gather(late(0), late(0.03), late(0.032), late(0.034), late(0.036))
+        # the first group is scored from ~0.1 s to ~1.1 s; the four late ones close at ~0.5 s and go at once
+        await asyncio.gather(late(0), late(0.3), late(0.31), late(0.32), late(0.33))
 
     asyncio.run(run())
     (first, first_start, first_end), (second, second_start, _) = sorted(spans, key=lambda s: s[1])
