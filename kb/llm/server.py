@@ -32,6 +32,7 @@ class EmbeddedServer:
     """One in-process llama.cpp server bound to 127.0.0.1; a context manager.
 
     The OpenAI-compatible base URL (`…/v1`) is `url` once started. Requests name the model `alias`.
+    `context_size` is per call: each of the `parallel` slots can fill it at the same time.
     """
 
     def __init__(
@@ -79,9 +80,11 @@ class EmbeddedServer:
         params.model_alias = {self.alias}
         params.hostnames = [LOOPBACK]
         params.port = self.port
-        params.n_ctx = self.context_size
+        # `context_size` is what one call may use; the unified KV cache holds one such window per slot, so
+        # `parallel` long calls fit at once (one shared window made concurrent calls fail "Context size exceeded").
+        params.n_ctx = self.context_size * self.parallel
         params.n_parallel = self.parallel
-        params.kv_unified = True  # slots share the whole context instead of n_ctx / parallel each
+        params.kv_unified = True
         params.cpuparams.n_threads = self.threads
         params.cpuparams_batch.n_threads = self.threads
         params.verbosity = -1 if not logger.isEnabledFor(logging.DEBUG) else params.verbosity

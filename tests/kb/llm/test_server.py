@@ -1,3 +1,5 @@
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 import pytest
 
@@ -39,3 +41,21 @@ def test_shared_server_starts_once_per_process(tmp_path) -> None:
         assert httpx.get(f"{first}/models", timeout=5).status_code == 200
     finally:
         stop_shared_servers()
+
+
+def test_every_slot_gets_the_whole_per_call_context(tmp_path) -> None:
+    """`context_size` is per call: three calls that each fill most of it run at once without a KV-cache failure."""
+    parallel, context = 3, 512
+    server = EmbeddedServer(
+        packaged_smollm2(tmp_path), alias="tiny", context_size=context, threads=1, parallel=parallel
+    )
+    prompt = " ".join(["the radio link failed on cell"] * 50)  # ~300 tokens
+    body = {"model": "tiny", "messages": [{"role": "user", "content": prompt}], "max_tokens": 120, "ignore_eos": True}
+    with server:
+        url = server.start(timeout_s=60)
+        with ThreadPoolExecutor(parallel) as pool:
+            replies = list(pool.map(lambda _: httpx.post(f"{url}/chat/completions", json=body, timeout=120), range(3)))
+    assert [r.status_code for r in replies] == [200] * parallel, [r.text[:200] for r in replies]
+    used = [r.json()["usage"] for r in replies]
+    assert all(u["prompt_tokens"] + u["completion_tokens"] > context // 2 for u in used), used
+    assert sum(u["prompt_tokens"] + u["completion_tokens"] for u in used) > context  # more than one shared window
