@@ -71,8 +71,13 @@ def learn(kb: KnowledgeBase, settings: Settings, pairs: list, folder: Path, roun
     report = asyncio.run(
         alearn_from_pairs(pairs, LLMClient.from_settings(settings), kb, folder, rounds=rounds, seed=seed)
     )
-    learned = criteria_of_learned(load_learned(folder))
-    print(f"learned {len(learned)} rubrics from {len(pairs)} pairs in {time.perf_counter() - started:.0f} s: {report}")
+    learned_set = load_learned(folder)
+    learned = criteria_of_learned(learned_set)
+    print(  # counts only: rubric texts can quote TeleQnA, which is never logged
+        f"learned {len(learned)} rubrics from {len(pairs)} pairs in {time.perf_counter() - started:.0f} s: "
+        f"{report.resumed} resumed, {report.ran} ran, {report.failed} failed, {report.converged} converged, "
+        f"{learned_set.pool} pooled, {len(learned_set.pair_specific)} quoting their own pair dropped"
+    )
     return learned
 
 

@@ -41,20 +41,34 @@ def wait_up(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 120) -> 
     raise RuntimeError(f"{url} did not come up")
 
 
-class Stub:
-    """`bench.openai_stub` in a subprocess."""
+class _Subprocess:
+    """A `python -m` server on a free local port, polled at `url + ready` until it answers; `close` stops it."""
 
-    def __init__(self, delay_s: float) -> None:
+    path = ""  # what `url` adds to the origin
+    ready = "/health"
+    close_s = 10
+
+    def __init__(self, *cmd: str, **popen: Any) -> None:
         self.port = free_port()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.openai_stub", "--port", str(self.port), "--delay-ms", str(delay_s * 1000)],
-            cwd=REPO,
-        )
-        wait_up(f"http://127.0.0.1:{self.port}/v1/models", self.proc)
+        self.proc = subprocess.Popen([sys.executable, "-m", *cmd, "--port", str(self.port)], cwd=REPO, **popen)
+        wait_up(f"{self.url}{self.ready}", self.proc)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"http://127.0.0.1:{self.port}{self.path}"
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(self.close_s)
+
+
+class Stub(_Subprocess):
+    """`bench.openai_stub` in a subprocess."""
+
+    path, ready = "/v1", "/models"
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__("bench.openai_stub", "--delay-ms", str(delay_s * 1000))
 
     def calls(self) -> dict[str, int]:
         return httpx.get(f"http://127.0.0.1:{self.port}/stats").json()["calls"]
@@ -62,16 +76,13 @@ class Stub:
     def reset(self) -> None:
         httpx.post(f"http://127.0.0.1:{self.port}/stats/reset")
 
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
 
-
-class Served:
+class Served(_Subprocess):
     """`telerubric serve` in a subprocess over the bench KB."""
 
+    close_s = 60
+
     def __init__(self, data_dir: Path, llm_url: str, transport: str = "http", embedder_threads: int = 0) -> None:
-        self.port = free_port()
         env = {
             **os.environ,
             "TELERUBRIC_DATA_DIR": str(data_dir),
@@ -83,40 +94,14 @@ class Served:
             "TELERUBRIC_LLM__MAX_RETRIES": "0",
             "TELERUBRIC_JUDGE__USAGE_FLUSH_EVERY": "256",
         }
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ui.cli.main", "serve", "--port", str(self.port)],
-            cwd=REPO,
-            env=env,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_up(f"{self.url}/health", self.proc)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(60)
+        super().__init__("ui.cli.main", "serve", env=env, stderr=subprocess.DEVNULL)
 
 
-class Relay:
+class Relay(_Subprocess):
     """`bench.relay` in a subprocess: the served path's floor (parse, one LLM call, answer)."""
 
     def __init__(self, llm_url: str) -> None:
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.relay", "--port", str(self.port), "--upstream", llm_url], cwd=REPO
-        )
-        wait_up(f"{self.url}/health", self.proc)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
+        super().__init__("bench.relay", "--upstream", llm_url)
 
 
 class Profiled:

@@ -6,6 +6,7 @@ from judge.learning.checkpoint import Checkpoint
 from judge.learning.job import LearnReport, alearn_from_pairs, criteria_of_learned, load_learned, records_of
 from judge.learning.models import DraftRubric, LearnedRubric, LearnedSet, PairRubrics, RubricDraft, Theme
 from judge.learning.propose import alearn_pair, consistent, contrastive_prompt, revise_prompt
+from judge.learning.specific import SpecificityCheck
 
 __all__ = [
     "Checkpoint",
@@ -21,6 +22,7 @@ __all__ = [
     "consistent",
     "contrastive_prompt",
     "criteria_of_learned",
+    "SpecificityCheck",
     "learned_set",
     "load_learned",
     "pool",

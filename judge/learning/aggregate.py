@@ -1,16 +1,18 @@
 """Query-agnostic aggregation (Auto-Rubric): pool the validated rubrics, pick them by coding-rate gain in batches
 until the gain stays under `min_gain` for `patience` batches (exact, seeded MCR² from retrieval), then structure
-the kept ones into Theme-Tips with their source pair ids."""
+the kept ones into Theme-Tips with their source pair ids. Rubrics that quote their own pair are dropped before
+selection (judge/learning/specific.py): the set is meant for questions the pairs never asked."""
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from judge.learning.models import DraftRubric, LearnedRubric, LearnedSet, PairRubrics, Theme
+from judge.learning.specific import SpecificityCheck
 from kb import Embedder, derived_id, normalise_text
 from retrieval import select_by_coding_rate
 
@@ -68,9 +70,27 @@ def learned_set(
     min_gain: float = 0.5,
     seed: int = 0,
     eps: float = 0.5,
+    texts: Mapping[str, str] | None = None,
+    min_support: int = 3,
 ) -> LearnedSet:
-    """The aggregated, Theme-Tips-structured set from every pair's outcome (converged ones only)."""
+    """The aggregated, Theme-Tips-structured set from every pair's outcome (converged ones only).
+
+    `texts` (pair id → request and replies, every learning pair) enables the pair-specific check: a rubric with a
+    phrase from its own pair that fewer than `min_support` pairs contain is dropped and listed in `pair_specific`.
+    """
     pooled = pool(results)
+    dropped: list[str] = []
+    if texts is not None and min_support > 0:
+        check = SpecificityCheck(texts, min_support)
+        general = []
+        for entry in pooled:
+            phrase = check.quoted(entry[0].text, entry[1])
+            if phrase is None:
+                general.append(entry)
+            else:
+                dropped.append(entry[0].text)
+                logger.info("learned: dropped a rubric quoting its pair (%r): %s", phrase, entry[0].text)
+        pooled = general
     kept: list[LearnedRubric] = []
     if pooled:
         vectors = np.asarray(embedder.embed([r.text for r, _, _ in pooled]), dtype=np.float64)
@@ -104,11 +124,18 @@ def learned_set(
     )
     models = {r.model for r in results if r.model}
     prompts = sorted({p for r in results for p in r.prompts})
-    logger.info("learned: kept %d of %d pooled rubrics in %d themes", len(kept), len(pooled), len(themes))
+    logger.info(
+        "learned: kept %d of %d pooled rubrics in %d themes (%d pair-specific dropped)",
+        len(kept),
+        len(pooled) + len(dropped),
+        len(themes),
+        len(dropped),
+    )
     return LearnedSet(
         rubrics=tuple(kept),
         themes=themes,
-        pool=len(pooled),
+        pool=len(pooled) + len(dropped),
+        pair_specific=tuple(dropped),
         pairs=len(results),
         converged=sum(r.converged for r in results),
         model=",".join(sorted(models)),
@@ -117,4 +144,5 @@ def learned_set(
         batch=batch,
         patience=patience,
         min_gain=min_gain,
+        min_support=min_support if texts is not None else 0,
     )

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from judge.learning.aggregate import learned_set
 from judge.learning.checkpoint import Checkpoint
 from judge.learning.models import LearnedSet, PairRubrics
-from judge.learning.propose import alearn_pair
+from judge.learning.propose import alearn_pair, text_of
 from judge.llm_judge import Criterion
 from judge.pairs import PreferencePair
 from kb import (
@@ -106,6 +106,7 @@ async def alearn_from_pairs(
     batch: int = 4,
     patience: int = 2,
     min_gain: float = 0.5,
+    min_support: int = 3,
     seed: int = 0,
     in_flight: int | None = None,
     progress: Progress | None = None,
@@ -147,7 +148,17 @@ async def alearn_from_pairs(
     wanted = {p.id for p in pairs}
     results = [r for pid, r in done.items() if pid in wanted]
     learned = await asyncio.to_thread(
-        learned_set, results, kb.embedder, batch=batch, patience=patience, min_gain=min_gain, seed=seed
+        learned_set,
+        results,
+        kb.embedder,
+        batch=batch,
+        patience=patience,
+        min_gain=min_gain,
+        seed=seed,
+        texts={
+            p.id: "\n".join((p.prompt, text_of(p.chosen, p.task_id), text_of(p.rejected, p.task_id))) for p in pairs
+        },
+        min_support=min_support,
     )
     (folder / LEARNED).write_text(learned.model_dump_json(indent=1), encoding="utf-8")
     written = 0

@@ -65,6 +65,10 @@ class LearnedSet(BaseModel, frozen=True):
     rubrics: tuple[LearnedRubric, ...]
     themes: tuple[Theme, ...]
     pool: int = Field(description="Distinct validated rubrics pooled before selection.")
+    pair_specific: tuple[str, ...] = Field(
+        (),
+        description="Pooled rubrics dropped before selection: they quote their own pair (judge/learning/specific.py).",
+    )
     pairs: int = Field(description="Pairs learned from.")
     converged: int = Field(description="Pairs whose set converged.")
     model: str
@@ -73,3 +77,4 @@ class LearnedSet(BaseModel, frozen=True):
     batch: int
     patience: int
     min_gain: float
+    min_support: int = Field(0, description="Pairs a quoted phrase needed to count as vocabulary; 0 = no check.")

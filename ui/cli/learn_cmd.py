@@ -22,6 +22,12 @@ def learn_pairs(
     batch: int = typer.Option(4, "--batch", min=1, help="Coding-rate selection batch size."),
     patience: int = typer.Option(2, "--patience", min=1, help="Low-gain batches before selection stops."),
     min_gain: float = typer.Option(0.5, "--min-gain", min=0.0, help="Gain (nats) a batch needs to count."),
+    min_support: int = typer.Option(
+        3,
+        "--min-support",
+        min=0,
+        help="A rubric quoting its own pair is dropped unless this many pairs contain the phrase; 0 = keep all.",
+    ),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Learn from the first N pairs only."),
     out: Path | None = typer.Option(None, "--out", help="Checkpoint and learned.json folder (default: DATA/learn)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Do not write drafts to the KB."),
@@ -46,6 +52,7 @@ def learn_pairs(
                     batch=batch,
                     patience=patience,
                     min_gain=min_gain,
+                    min_support=min_support,
                     seed=cfg.seed,
                     progress=BarProgress(enabled=not as_json),
                     source_file=file,
@@ -57,6 +64,7 @@ def learn_pairs(
         return
     typer.echo(
         f"{report.pairs} pairs ({report.resumed} from the checkpoint, {report.failed} failed): {report.converged} "
-        f"converged; kept {len(report.learned.rubrics)} of {report.learned.pool} rubrics in "
+        f"converged; kept {len(report.learned.rubrics)} of {report.learned.pool} rubrics "
+        f"({len(report.learned.pair_specific)} quoting their own pair dropped) in "
         f"{len(report.learned.themes)} themes; {report.written} drafts written; {report.output}"
     )

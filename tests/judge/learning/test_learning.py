@@ -13,13 +13,16 @@ from judge.learning import (
     Checkpoint,
     LearnedRubric,
     LearnedSet,
+    SpecificityCheck,
     Theme,
     alearn_from_pairs,
     alearn_pair,
+    learned_set,
     load_learned,
     records_of,
     select_in_batches,
 )
+from judge.learning.models import DraftRubric, PairRubrics
 from judge.pairs import PreferencePair
 from kb import KnowledgeBase, LLMClient, LLMSettings, ScriptedTransport, Settings
 
@@ -84,13 +87,17 @@ def test_resume_after_interruption_adds_no_duplicates(tmp_path: Path, kb: Knowle
         TimeoutError(),
     )
     client = LLMClient(LLMSettings(concurrency=1, max_retries=0), first, seed=0)
-    report = asyncio.run(alearn_from_pairs([PAIR, PAIR2], client, kb, out, rounds=1, min_gain=0.0, in_flight=1))
+    report = asyncio.run(
+        alearn_from_pairs([PAIR, PAIR2], client, kb, out, rounds=1, min_gain=0.0, min_support=0, in_flight=1)
+    )
     assert report.ran == 2 and report.failed == 1 and report.converged == 1  # p2 hit timeouts: "killed"
     assert set(Checkpoint(out / "checkpoint.jsonl").load()) == {"p1"}
     with (out / "checkpoint.jsonl").open("a") as fh:
         fh.write('{"pair_id": "p2", "conver')  # a torn line, as a kill mid-write leaves it
     second = ScriptedTransport(_draft("The agent has the user turn data roaming on."), _judge("A"), _judge("B"))
-    report = asyncio.run(alearn_from_pairs([PAIR, PAIR2], _client(second), kb, out, rounds=1, min_gain=0.0))
+    report = asyncio.run(
+        alearn_from_pairs([PAIR, PAIR2], _client(second), kb, out, rounds=1, min_gain=0.0, min_support=0)
+    )
     assert report.resumed == 1 and report.ran == 1 and report.converged == 2
     assert len(second.requests) == 3  # p1 was not run again
     learned = load_learned(out)
@@ -105,7 +112,9 @@ def test_resume_after_interruption_adds_no_duplicates(tmp_path: Path, kb: Knowle
     assert not any("dataset_id" in v.provenance or "section" in v.provenance for v in views.values())
     # a third run finds everything done: no call, no new rubric
     third = ScriptedTransport()
-    report = asyncio.run(alearn_from_pairs([PAIR, PAIR2], _client(third), kb, out, rounds=1, min_gain=0.0))
+    report = asyncio.run(
+        alearn_from_pairs([PAIR, PAIR2], _client(third), kb, out, rounds=1, min_gain=0.0, min_support=0)
+    )
     assert report.ran == 0 and report.written == 0 and not third.requests
     assert len(kb.rubrics(ids)) == 2
 
@@ -155,3 +164,52 @@ def test_learning_with_smollm2_runs_end_to_end(smollm2_llm: LLMSettings) -> None
     assert result.pair_id == "p1" and result.round == 1 and result.model == smollm2_llm.model
     assert result.converged == bool(result.rubrics)
     assert result.error is not None or result.usage is not None
+
+
+QUESTIONS = {  # pair id -> request and replies, as the learning job joins them
+    "q1": "Which spacing does the example carrier use? It uses 30 kHz (SCS). / 15 kHz.",
+    "q2": "How does a UE find its paging frames in idle-mode DRX? From the UE id. / Randomly.",
+    "q3": "What does data roaming do abroad? It lets the phone use partner networks. / Nothing.",
+    "q4": "Why is mobile data slow with data roaming off? The line has no partner access. / Weather.",
+    "q5": "How do I enable data roaming on an iPhone? Settings, Mobile Data, Roaming. / Reboot.",
+}
+
+
+def test_a_rubric_quoting_its_own_pair_is_pair_specific_and_vocabulary_is_not() -> None:
+    check = SpecificityCheck(QUESTIONS, min_support=3)
+    assert check.quoted("The response states that the spacing is '30 kHz (SCS)'.", ["q1"]) == "30 khz"
+    assert check.quoted("The response uses the word 'carrier'.", ["q1"]) == "carrier"  # a quoted single word
+    quoted = check.quoted("The response says a UE finds paging frames in idle-mode DRX.", ["q2"])
+    assert quoted in {"paging frames", "idle-mode drx"}
+    assert check.quoted("The response gives a clear and concise explanation of the purpose.", ["q1"]) is None
+    # "data roaming" recurs in three pairs: domain vocabulary, kept
+    assert check.support("data roaming") == 3
+    assert check.quoted("The agent checks that data roaming is on.", ["q3"]) is None
+    # a phrase from another pair does not tie the rubric to its own source
+    assert check.quoted("The response mentions paging frames.", ["q1"]) is None
+    assert SpecificityCheck(QUESTIONS, min_support=0).quoted("It is '30 kHz (SCS)'.", ["q1"]) is None
+
+
+class _OneHot:
+    """An embedder that gives every text its own direction (selection then keeps them all)."""
+
+    def embed(self, texts):
+        return np.eye(max(8, len(texts)))[: len(texts)].tolist()
+
+
+def test_the_learned_set_drops_pair_specific_rubrics_and_says_which() -> None:
+    def result(pid: str, *texts: str) -> PairRubrics:
+        rubrics = tuple(DraftRubric(text=t, kind="principle", theme="accuracy") for t in texts)
+        return PairRubrics(pair_id=pid, converged=True, round=1, rubrics=rubrics, model="m", prompts=("p@1",))
+
+    results = [
+        result("q1", "The response names the spacing, which is '30 kHz (SCS)'.", "The response is brief."),
+        result("q3", "The agent explains what data roaming does.", "The response answers the question asked."),
+    ]
+    learned = learned_set(results, _OneHot(), min_gain=0.0, texts=QUESTIONS)
+    kept = {r.text for r in learned.rubrics}
+    assert learned.pair_specific == ("The response names the spacing, which is '30 kHz (SCS)'.",)
+    assert kept == {r.text for x in results for r in x.rubrics} - set(learned.pair_specific)
+    assert learned.pool == 4 and learned.min_support == 3
+    unchecked = learned_set(results, _OneHot(), min_gain=0.0)
+    assert unchecked.pair_specific == () and len(unchecked.rubrics) == 4 and unchecked.min_support == 0
