@@ -79,6 +79,7 @@ from judge.pairs import (
     tau2_pairs,
     write_pairs,
 )
+from judge.reference import REFERENCE_CRITERION
 from judge.remote import (
     RemoteRequestError,
     RemoteRewardModel,
@@ -140,6 +141,7 @@ __all__ = [
     "RemoteRequestError",
     "RemoteRewardModel",
     "RewardBackend",
+    "REFERENCE_CRITERION",
     "RewardModel",
     "RewardResult",
     "RewardTarget",

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from judge.inputs import Messages, judged_input
 from judge.llm_judge import Criterion, PairOutcome, ajudge_pair, both_orders, sample_client, vote
 from judge.machine_checks import judgeable
+from judge.reference import with_reference
 from judge.result import JudgeError, JudgeErrorKind, RewardResult, Stage
 from judge.verifiers.outcome import VerifierError
 from kb import TokenUsage
@@ -45,7 +46,9 @@ async def acompare(
     model: RewardModel, request: str, a: str | Messages, b: str | Messages, *, reference: str | None = None
 ) -> PairResult:
     """Which of two responses is better. Programmatic gates decide first (one passes, the other fails); else
-    the LLM judges both orders (a win counts only when both agree), with `judge.votes` samples."""
+    the LLM judges both orders (a win counts only when both agree), with `judge.votes` samples. `reference` (an
+    expected answer) is shown to the judge and, as in pointwise scoring, adds the reference-agreement criterion
+    unless the matched query has an answer check."""
     cfg = model.settings.judge
     try:
         prepared = await model._prepare(request, None)
@@ -57,8 +60,14 @@ async def acompare(
             return PairResult(
                 winner=winner, consistent=True, decided_by="verifier", reason=f"only {winner} passes every gate"
             )
+        if not cfg.use_llm:  # the gates are all there is: equal gates are no decision, never an LLM call
+            reason = "no gate separates them and judge.use_llm is off"
+            return PairResult(
+                winner=None, consistent=None, decided_by="verifier" if None not in gates else "none", reason=reason
+            )
         items = list(prepared.rubric_set.items) if prepared.rubric_set else []
         criteria = [Criterion.from_item(i) for i in items if judgeable(i, prepared.match)]
+        with_reference(criteria, cfg, reference, prepared.match)
         texts = [judged_input(r).text for r in (a, b)]
 
         async def once(i: int) -> PairOutcome:
@@ -67,7 +76,7 @@ async def acompare(
             )
 
             async def judge_pair(req: str, first: str, second: str) -> Any:
-                return await ajudge_pair(client, req, first, second, criteria)
+                return await ajudge_pair(client, req, first, second, criteria, reference=reference)
 
             return await both_orders(judge_pair, request, texts[0], texts[1])
 

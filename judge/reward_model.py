@@ -33,6 +33,7 @@ from judge.llm_judge import (
 from judge.machine_checks import MachineVerdicts, judgeable, run_machine_checks
 from judge.matching import QueryMatch, match_query
 from judge.pairwise_reward import PairResult, acompare
+from judge.reference import with_reference
 from judge.result import (
     COMPONENTS,
     JudgeErrorKind,
@@ -44,12 +45,8 @@ from judge.sync_facade import SyncFacade
 from judge.verdict_cache import CachedVerdicts, VerdictCache, verdict_key
 from judge.verifiers.outcome import VerifierError
 from kb import (
-    ChoiceCheck,
-    Importance,
     KnowledgeBase,
     LLMClient,
-    NumericCheck,
-    RubricKind,
     Settings,
     TokenUsage,
     Transport,
@@ -85,21 +82,6 @@ class _Prepared:
     match: QueryMatch
     rubric_set: RubricSet | None
     notes: tuple[str, ...]
-
-
-# What a reference answer is for: without it, a synthesised set for an open question judges neighbours' topics and
-# ties right and wrong answers (held-out TeleQnA: 8 ties in 10 pairs).
-REFERENCE_CRITERION = Criterion(
-    id="reference-agreement",
-    text="The response's answer agrees with the reference answer (the same facts and conclusion; wording may differ).",
-    kind=RubricKind.HARD_RULE,
-    importance=Importance.ESSENTIAL,
-)
-
-
-def _answer_checked(match: QueryMatch) -> bool:
-    """The matched KB query has an answer check (MCQ, numeric): the verifier decides correctness, not the judge."""
-    return any(isinstance(c, ChoiceCheck | NumericCheck) for c in match.checks)
 
 
 def _reused(prepared: _Prepared) -> _Prepared:
@@ -326,8 +308,7 @@ class RewardModel(SyncFacade):
         prompts = {"synthesis": rs.prompt} if rs else {}
         hits = ["rubric_set"] if rs and rs.cached else []
         criteria = [Criterion.from_item(i) for i in to_judge]
-        if reference and cfg.use_llm and cfg.reference_criterion and not _answer_checked(prepared.match):
-            criteria.append(REFERENCE_CRITERION)
+        with_reference(criteria, cfg, reference, prepared.match)
         if criteria:
             reply, cached = await self._llm_verdicts(prepared.request, given, criteria, reference)
             if reply.findings:  # grader-directed text was redacted: say so, cached or not

@@ -7,6 +7,7 @@ report accuracy, swap consistency, tie / error rates, ROC-AUC, per-category brea
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,6 +21,7 @@ from judge.evaluation.report import EvalConfig, EvalMode, EvalReport, PairOutcom
 from judge.inputs import judged_input
 from judge.llm_judge import Criterion, ajudge_criteria, ajudge_pair, both_orders
 from judge.pairs import PreferencePair, Response
+from judge.reference import REFERENCE_CRITERION
 from judge.result import CriterionVerdict, JudgeError, RewardResult
 from judge.reward_model import RewardModel
 from kb import (
@@ -138,7 +140,35 @@ class Evaluation:
             self._model = RewardModel(self.settings, kb=self._kb, transport=self._transport)
         return self._model
 
-    def _criteria(self, prompt: str) -> list[Criterion]:
+    @property
+    def _adds_reference(self) -> bool:
+        """Retrieved and learned sets get the reward's reference criterion, so every condition checks a given
+        reference answer as the reward does (`none` has its generic correctness criterion)."""
+        judge = self.settings.judge
+        return (
+            self.rubrics in (RubricSource.RETRIEVED, RubricSource.LEARNED)
+            and judge.use_llm
+            and judge.reference_criterion
+        )
+
+    @property
+    def criteria_tag(self) -> str:
+        """What fixes the judged criteria beyond the configuration: the learned set's digest, the reference check."""
+        parts = []
+        if self.rubrics is RubricSource.LEARNED:
+            digest = hashlib.sha256("\n".join(f"{c.id}\t{c.text}" for c in self.learned).encode()).hexdigest()
+            parts.append(f"learned:{len(self.learned)}:{digest[:12]}")
+        if self._adds_reference:
+            parts.append(REFERENCE_CRITERION.id)
+        return "+".join(parts)
+
+    def _criteria(self, pair: PreferencePair) -> list[Criterion]:
+        criteria = self._rubric_criteria(pair.prompt)
+        if criteria and pair.reference and self._adds_reference:
+            criteria.append(REFERENCE_CRITERION)
+        return criteria
+
+    def _rubric_criteria(self, prompt: str) -> list[Criterion]:
         if self.rubrics is RubricSource.NONE:
             return []
         if self.rubrics is RubricSource.LEARNED:
@@ -205,7 +235,7 @@ class Evaluation:
         return _Judged(score, error, [reply.usage], reply.latency_s, f"judge:{reply.model}", verdicts)
 
     async def _apointwise(self, pair: PreferencePair) -> PairOutcome:
-        criteria = [] if self._via_reward else await asyncio.to_thread(self._criteria, pair.prompt)
+        criteria = [] if self._via_reward else await asyncio.to_thread(self._criteria, pair)
         c, r = await asyncio.gather(
             self._ascore(pair, pair.chosen, criteria), self._ascore(pair, pair.rejected, criteria)
         )
@@ -249,11 +279,11 @@ class Evaluation:
             )
         if self._via_reward:  # trajectories: the reward scores each (verifiers decide), compare the scores
             return await self._apointwise(pair)
-        criteria = await asyncio.to_thread(self._criteria, pair.prompt)
+        criteria = await asyncio.to_thread(self._criteria, pair)
         texts = (_text(pair.chosen, pair.task_id), _text(pair.rejected, pair.task_id))
 
         async def judge_pair(req: str, first: str, second: str) -> Any:
-            return await ajudge_pair(self.client, req, first, second, criteria)
+            return await ajudge_pair(self.client, req, first, second, criteria, reference=pair.reference)
 
         outcome = await both_orders(judge_pair, pair.prompt, *texts)
         preferred = {"a": "chosen", "b": "rejected"}.get(outcome.winner or "")
@@ -381,7 +411,8 @@ async def aevaluate(
 
     `checkpoint`: a JSONL file each finished outcome is appended to; a rerun reuses its error-free outcomes (without
     verdicts) and judges only the rest, and `report.seconds` adds the earlier runs' time. Its header holds the run's
-    configuration (plus `checkpoint_tag`); a different one raises `InputRejected`."""
+    configuration (plus `checkpoint_tag` and what fixes the criteria: the learned set, the reference check); a
+    different one raises `InputRejected`."""
     chosen = list(pairs[:limit] if limit is not None else pairs)
     run = Evaluation(
         settings,
@@ -409,7 +440,8 @@ async def aevaluate(
         )
         done: dict[str, PairOutcome] = {}
         if checkpoint is not None:
-            log = OutcomeLog.open(checkpoint, CheckpointHeader.of(config, checkpoint_tag))
+            tag = "|".join(t for t in (checkpoint_tag, run.criteria_tag) if t)
+            log = OutcomeLog.open(checkpoint, CheckpointHeader.of(config, tag))
             wanted = {p.id for p in chosen}
             done = {i: o for i, o in log.outcomes.items() if i in wanted and o.error is None}
             logger.info("checkpoint %s: reusing %d outcomes", checkpoint, len(done))

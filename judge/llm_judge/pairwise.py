@@ -11,6 +11,7 @@ from functools import cache
 from judge.llm_judge.answers import PairAnswer
 from judge.llm_judge.criteria import Criterion, criterion_line
 from judge.llm_judge.fence import defuse
+from judge.llm_judge.pointwise import fenced_reference
 from judge.llm_judge.replies import PairReply, judge_error
 from judge.llm_judge.screen import Screened, screen
 from kb import LLMClient, PromptSpec, load_prompt
@@ -29,15 +30,24 @@ def listed_criteria(criteria: Sequence[Criterion]) -> str:
 
 
 async def ajudge_pair(
-    client: LLMClient, request: str, a: str, b: str, criteria: Sequence[Criterion] = (), *, redact: bool = True
+    client: LLMClient,
+    request: str,
+    a: str,
+    b: str,
+    criteria: Sequence[Criterion] = (),
+    *,
+    reference: str | None = None,
+    redact: bool = True,
 ) -> PairReply:
     """Which of `a` (shown first, as A) and `b` (shown second, as B) better answers `request`; an error value when
     the call fails. Both responses are fenced data (texts, or transcripts from `render_transcript`); with `redact`,
-    text addressing the grader is removed first and reported in `findings_a` / `findings_b`."""
+    text addressing the grader is removed first and reported in `findings_a` / `findings_b`. `reference` (an
+    expected answer or explanation) is optional context, fenced and shown as the pointwise judge shows it."""
     prompt = pairwise_prompt()
     first, second = (screen(a), screen(b)) if redact else (Screened(text=a), Screened(text=b))
     variables = {
         "request": defuse(request),
+        "reference": fenced_reference(reference),
         "criteria": listed_criteria(criteria),
         "a": defuse(first.text),
         "b": defuse(second.text),

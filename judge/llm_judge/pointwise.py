@@ -19,6 +19,11 @@ logger = logging.getLogger(__name__)
 NO_REFERENCE = "(none given)"
 
 
+def fenced_reference(reference: str | None) -> str:
+    """The reference block's content in every judge prompt: the defused text, or a placeholder when none is given."""
+    return defuse(reference) if reference else NO_REFERENCE
+
+
 @cache
 def pointwise_prompt() -> PromptSpec:
     return load_prompt("judge", "judge.pointwise")
@@ -48,7 +53,7 @@ def _inputs(request: str, response: str, reference: str | None) -> dict[str, str
     return {
         "request": defuse(request),
         "response": defuse(response),
-        "reference": defuse(reference) if reference else NO_REFERENCE,
+        "reference": fenced_reference(reference),
     }
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from judge import REFERENCE_CRITERION
 from judge.evaluation import PairOutcome, aevaluate, metrics, roc_auc, write_report
+from judge.llm_judge import Criterion
 from judge.pairs import PreferencePair
 from kb import (
     ChatRequest,
@@ -20,6 +22,7 @@ from kb import (
     InputRejected,
     LLMSettings,
     NoProgress,
+    RubricKind,
     ScriptedTransport,
     Settings,
     TokenUsage,
@@ -246,3 +249,62 @@ def test_pairwise_with_smollm2(smollm2_llm: LLMSettings, tmp_path: Path) -> None
     assert report.pairs == 1 and report.config.model == smollm2_llm.model
     outcome = report.outcomes[0]
     assert outcome.error is not None or (outcome.preferred is not None and outcome.input_tokens > 100)
+
+
+class RecordingJudge(ContentJudge):
+    """`ContentJudge` that keeps the user message of every call."""
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+
+    async def __call__(self, request: ChatRequest) -> ChatResponse:
+        self.prompts.append(request.messages[1].content)
+        return await super().__call__(request)
+
+
+LEARNED = [
+    Criterion(id="l1", text="The response names the setting to change.", kind=RubricKind.HARD_RULE),
+    Criterion(id="l2", text="The response explains why the fix works.", kind=RubricKind.PRINCIPLE),
+]
+
+
+def test_learned_rubrics_are_judged_with_the_reference_check_and_the_set_is_in_the_checkpoint(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "kb")
+    pairs = [PAIRS[0].model_copy(update={"reference": "GOOD answer 0, because the APN is wrong."}), PAIRS[1]]
+    judge, path = RecordingJudge(), tmp_path / "learned.jsonl"
+    run = aevaluate(
+        pairs, settings, mode="pointwise", rubrics="learned", learned=LEARNED, transport=judge, checkpoint=path
+    )
+    report = asyncio.run(run)  # type: ignore[arg-type]
+    assert report.pairs == 2 and report.overall.error_rate == 0.0
+    with_reference = [p for p in judge.prompts if "Question 0?" in p]
+    without = [p for p in judge.prompts if "Question 1?" in p]
+    assert len(with_reference) == len(without) == 2
+    assert all(REFERENCE_CRITERION.text in p and "the APN is wrong" in p for p in with_reference)
+    assert not any(REFERENCE_CRITERION.text in p for p in without)
+    assert re.search(r"learned:2:[0-9a-f]{12}\+reference-agreement", _lines(path)[0]["header"]["tag"])
+    # another learned set never resumes this set's outcomes; the same set judges nothing again
+    other = [LEARNED[0], LEARNED[1].model_copy(update={"text": "The response is short."})]
+    with pytest.raises(InputRejected) as caught:
+        asyncio.run(
+            aevaluate(
+                pairs, settings, mode="pointwise", rubrics="learned", learned=other, transport=judge, checkpoint=path
+            )
+        )  # type: ignore[arg-type]
+    assert caught.value.problems[0].field == "tag"
+    again = RecordingJudge()
+    asyncio.run(
+        aevaluate(
+            pairs, settings, mode="pointwise", rubrics="learned", learned=LEARNED, transport=again, checkpoint=path
+        )
+    )  # type: ignore[arg-type]
+    assert again.prompts == []
+
+
+def test_pairwise_judging_shows_the_reference(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "kb")
+    pair = PAIRS[0].model_copy(update={"reference": "GOOD answer 0, because the APN is wrong."})
+    judge = RecordingJudge()
+    report = asyncio.run(aevaluate([pair], settings, mode="pairwise", transport=judge))  # type: ignore[arg-type]
+    assert report.overall.accuracy == 1.0 and len(judge.prompts) == 2  # both orders
+    assert all("<reference>GOOD answer 0, because the APN is wrong.</reference>" in p for p in judge.prompts)

@@ -48,7 +48,7 @@ def test_pairwise_both_orders_is_structurally_valid(smollm2_llm: LLMSettings) ->
 
     outcome = asyncio.run(both_orders(judge, REQUEST, RESPONSE, "Restart your phone."))
     assert outcome.error is None, outcome.error
-    assert all(o.better in {"A", "B", "tie"} and o.prompt == "judge.pairwise@2" for o in outcome.orders)
+    assert all(o.better in {"A", "B", "tie"} and o.prompt == "judge.pairwise@3" for o in outcome.orders)
     assert outcome.winner in {"a", "b", None} and outcome.consistent == (outcome.votes[0] == outcome.votes[1])
     assert outcome.usage is not None
 

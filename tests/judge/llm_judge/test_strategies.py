@@ -11,7 +11,7 @@ from judge.llm_judge import PairReply, ajudge_pair, both_orders, sample_client, 
 from judge.result import JudgeError, JudgeErrorKind, Stage
 from tests.judge.llm_judge.conftest import pair_json
 
-TIMEOUT = JudgeError(kind=JudgeErrorKind.TIMEOUT, stage=Stage.JUDGE, message="judge.pairwise@2: timed out")
+TIMEOUT = JudgeError(kind=JudgeErrorKind.TIMEOUT, stage=Stage.JUDGE, message="judge.pairwise@3: timed out")
 
 
 def _fixed(choice_by_first: dict[str, str | JudgeError]):
@@ -23,8 +23,8 @@ def _fixed(choice_by_first: dict[str, str | JudgeError]):
         await asyncio.sleep(0.01)
         answer = choice_by_first[first]
         if isinstance(answer, JudgeError):
-            return PairReply(model="m", prompt="judge.pairwise@2", error=answer)
-        return PairReply(better=answer, model="m", prompt="judge.pairwise@2")
+            return PairReply(model="m", prompt="judge.pairwise@3", error=answer)
+        return PairReply(better=answer, model="m", prompt="judge.pairwise@3")
 
     judge.calls = calls  # type: ignore[attr-defined]
     return judge
