@@ -67,6 +67,7 @@ bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/tau2_replay.py
+	$(BIN)/python -m bench.llm_slots
 
 lint: install
 	$(BIN)/ruff check kb ingest retrieval judge ui tests bench
