@@ -12,7 +12,8 @@ from judge.evaluation.analysis import (
     stored_analysis,
 )
 from judge.evaluation.analysis_writers import analysis_plots, markdown_analysis, write_analysis
-from judge.evaluation.harness import GENERIC_CRITERIA, Evaluation, aevaluate, evaluate, report_of
+from judge.evaluation.conditions import GENERIC_CRITERIA, ConditionCriteria
+from judge.evaluation.harness import Evaluation, aevaluate, evaluate, report_of
 from judge.evaluation.metrics import best_of_n, breakdown, metrics, roc_auc
 from judge.evaluation.report import EvalConfig, EvalMode, EvalReport, Metrics, PairOutcome, RubricSource
 from judge.evaluation.writers import (
@@ -38,6 +39,7 @@ __all__ = [
     "stored_analysis",
     "write_analysis",
     "GENERIC_CRITERIA",
+    "ConditionCriteria",
     "EvalConfig",
     "EvalMode",
     "EvalReport",

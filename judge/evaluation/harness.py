@@ -7,7 +7,6 @@ report accuracy, swap consistency, tie / error rates, ROC-AUC, per-category brea
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -16,51 +15,17 @@ from typing import Any
 
 from judge.aggregate import aggregate
 from judge.evaluation.checkpoint import CheckpointHeader, OutcomeLog
+from judge.evaluation.conditions import GENERIC_CRITERIA, ConditionCriteria
 from judge.evaluation.metrics import best_of_n, breakdown, metrics
 from judge.evaluation.report import EvalConfig, EvalMode, EvalReport, PairOutcome, Preferred, RubricSource
 from judge.inputs import judged_input
 from judge.llm_judge import Criterion, ajudge_criteria, ajudge_pair, both_orders
 from judge.pairs import PreferencePair, Response
-from judge.reference import REFERENCE_CRITERION
 from judge.result import CriterionVerdict, JudgeError, RewardResult
 from judge.reward_model import RewardModel
-from kb import (
-    ChoiceCheck,
-    Importance,
-    KnowledgeBase,
-    LLMClient,
-    NoProgress,
-    NumericCheck,
-    Progress,
-    RubricKind,
-    Settings,
-    TokenUsage,
-    Transport,
-)
-from retrieval import Retriever
+from kb import KnowledgeBase, LLMClient, NoProgress, Progress, Settings, TokenUsage, Transport
 
 logger = logging.getLogger(__name__)
-
-# The `none` ablation's pointwise criteria: what any judge would check without rubrics.
-GENERIC_CRITERIA: tuple[Criterion, ...] = (
-    Criterion(
-        id="generic-correct",
-        text="The response answers the request correctly (facts, numbers, the option chosen, the actions taken).",
-        kind=RubricKind.HARD_RULE,
-        importance=Importance.ESSENTIAL,
-    ),
-    Criterion(
-        id="generic-resolves",
-        text="The response resolves the customer's issue or fully answers the question.",
-        importance=Importance.IMPORTANT,
-    ),
-    Criterion(
-        id="generic-false",
-        text="The response states a false telecom fact or recommends an unsafe action.",
-        importance=Importance.PITFALL,
-    ),
-)
-RETRIEVED_CRITERIA = 8  # most KB rubrics judged in the `retrieved` mode
 
 
 class _Judged:
@@ -97,7 +62,7 @@ def _preferred(a: float, b: float) -> Preferred:
 
 
 class Evaluation:
-    """Judges pairs one way. Holds the reward model / client / retriever for the run.
+    """Judges pairs one way. Holds the reward model / client / criteria selection for the run.
 
     With `keep_verdicts`, pointwise outcomes carry each response's per-criterion verdicts (rubric analysis reads
     them); they are never written into a report."""
@@ -121,13 +86,10 @@ class Evaluation:
         if self.rubrics is RubricSource.SYNTHESISED:  # pruning never applies
             update["pruning"] = settings.pruning.model_copy(update={"warmup_uses": 10**9})
         self.settings = settings.model_copy(update=update)
-        if self.rubrics is RubricSource.LEARNED and not learned:
-            raise ValueError("rubrics=learned needs the learned rubrics (telerubric learn pairs … writes them)")
-        self.learned = tuple(learned)
+        self.conditions = ConditionCriteria(self.settings, self.rubrics, learned, lambda: self.model.kb)
         self._transport = transport
         self._kb = kb
         self._model: RewardModel | None = None
-        self._retriever: Retriever | None = None
         self.client = (
             LLMClient(self.settings.llm, transport, seed=self.settings.seed)
             if transport is not None
@@ -141,58 +103,9 @@ class Evaluation:
         return self._model
 
     @property
-    def _adds_reference(self) -> bool:
-        """Retrieved and learned sets get the reward's reference criterion, so every condition checks a given
-        reference answer as the reward does (`none` has its generic correctness criterion)."""
-        judge = self.settings.judge
-        return (
-            self.rubrics in (RubricSource.RETRIEVED, RubricSource.LEARNED)
-            and judge.use_llm
-            and judge.reference_criterion
-        )
-
-    @property
     def criteria_tag(self) -> str:
-        """What fixes the judged criteria beyond the configuration: the learned set's digest, the reference check."""
-        parts = []
-        if self.rubrics is RubricSource.LEARNED:
-            digest = hashlib.sha256("\n".join(f"{c.id}\t{c.text}" for c in self.learned).encode()).hexdigest()
-            parts.append(f"learned:{len(self.learned)}:{digest[:12]}")
-        if self._adds_reference:
-            parts.append(REFERENCE_CRITERION.id)
-        return "+".join(parts)
-
-    def _criteria(self, pair: PreferencePair) -> list[Criterion]:
-        criteria = self._rubric_criteria(pair.prompt)
-        if criteria and pair.reference and self._adds_reference:
-            criteria.append(REFERENCE_CRITERION)
-        return criteria
-
-    def _rubric_criteria(self, prompt: str) -> list[Criterion]:
-        if self.rubrics is RubricSource.NONE:
-            return []
-        if self.rubrics is RubricSource.LEARNED:
-            return list(self.learned)
-        if self._retriever is None:
-            self._retriever = Retriever(self.model.kb, settings=self.settings)
-        views = []
-        neighbours = self._retriever.retrieve(prompt)
-        for view in [r for q in neighbours.queries for r in q.rubrics] + [r.rubric for r in neighbours.rubrics]:
-            if isinstance(view.check, ChoiceCheck | NumericCheck) or view.id in {v.id for v in views}:
-                continue  # a neighbour's answer key belongs to another question
-            views.append(view)
-        return [
-            Criterion(
-                id=v.id,
-                text=v.text,
-                kind=RubricKind(v.kind),
-                importance=Importance(v.importance),
-                weight=v.weight,
-                condition=v.condition,
-                rubric_ids=(v.id,),
-            )
-            for v in views[:RETRIEVED_CRITERIA]
-        ]
+        """What fixes the judged criteria beyond the configuration (`ConditionCriteria.tag`)."""
+        return self.conditions.tag
 
     @property
     def _via_reward(self) -> bool:
@@ -235,7 +148,7 @@ class Evaluation:
         return _Judged(score, error, [reply.usage], reply.latency_s, f"judge:{reply.model}", verdicts)
 
     async def _apointwise(self, pair: PreferencePair) -> PairOutcome:
-        criteria = [] if self._via_reward else await asyncio.to_thread(self._criteria, pair)
+        criteria = [] if self._via_reward else await asyncio.to_thread(self.conditions.criteria, pair)
         c, r = await asyncio.gather(
             self._ascore(pair, pair.chosen, criteria), self._ascore(pair, pair.rejected, criteria)
         )
@@ -279,7 +192,7 @@ class Evaluation:
             )
         if self._via_reward:  # trajectories: the reward scores each (verifiers decide), compare the scores
             return await self._apointwise(pair)
-        criteria = await asyncio.to_thread(self._criteria, pair)
+        criteria = await asyncio.to_thread(self.conditions.criteria, pair)
         texts = (_text(pair.chosen, pair.task_id), _text(pair.rejected, pair.task_id))
 
         async def judge_pair(req: str, first: str, second: str) -> Any:
@@ -310,8 +223,7 @@ class Evaluation:
             return _outcome(pair, None, None, None, None, "none", f"internal: {type(exc).__name__}: {exc}", 0, 0, 0.0)
 
     async def aclose(self) -> None:
-        if self._retriever is not None:
-            self._retriever.close()
+        self.conditions.close()
         if self._model is not None:
             await self._model.aclose()
         await self.client.aclose()

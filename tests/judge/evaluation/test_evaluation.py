@@ -19,10 +19,15 @@ from judge.pairs import PreferencePair
 from kb import (
     ChatRequest,
     ChatResponse,
+    ChoiceCheck,
+    Embedder,
     InputRejected,
+    KnowledgeBase,
     LLMSettings,
     NoProgress,
+    QueryRecord,
     RubricKind,
+    RubricRecord,
     ScriptedTransport,
     Settings,
     TokenUsage,
@@ -308,3 +313,42 @@ def test_pairwise_judging_shows_the_reference(tmp_path: Path) -> None:
     report = asyncio.run(aevaluate([pair], settings, mode="pairwise", transport=judge))  # type: ignore[arg-type]
     assert report.overall.accuracy == 1.0 and len(judge.prompts) == 2  # both orders
     assert all("<reference>GOOD answer 0, because the APN is wrong.</reference>" in p for p in judge.prompts)
+
+
+def test_retrieved_rubrics_come_from_the_kb_without_other_questions_answer_keys(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    settings = load_settings(data_dir=tmp_path / "kb")
+    mms = "I can't send picture messages (MMS) from my new phone, but SMS works."
+    records = [
+        QueryRecord(
+            id="q-mcq",
+            text="Which MMS setting holds the MMSC address? 1) APN 2) DNS",
+            rubrics=[
+                RubricRecord(
+                    id="r-mcq",
+                    kind="hard_rule",
+                    text="The response selects option 1 (APN).",
+                    check=ChoiceCheck(answer=1, options=["APN", "DNS"]),
+                )
+            ],
+        ),
+        QueryRecord(
+            id="q-mms",
+            text=mms,
+            rubrics=[RubricRecord(id="r-apn", kind="principle", text="The agent checks the MMSC URL in the APN.")],
+        ),
+    ]
+    pair = PreferencePair(
+        id="m1", prompt=mms, chosen="GOOD: check the MMSC URL.", rejected="bad: buy a phone", reference="Fix the APN."
+    )
+    judge = RecordingJudge()
+    with KnowledgeBase(settings, embedder=embedder) as kb:
+        kb.apply(records)
+        report = asyncio.run(aevaluate([pair], settings, mode="pointwise", rubrics="retrieved", kb=kb, transport=judge))  # type: ignore[arg-type]
+    assert report.pairs == 1 and report.overall.error_rate == 0.0 and len(judge.prompts) == 2
+    for prompt in judge.prompts:
+        criteria = prompt.split("<criteria>")[1]
+        assert "The agent checks the MMSC URL in the APN." in criteria
+        assert "selects option 1" not in criteria  # another question's answer key
+        assert REFERENCE_CRITERION.text in criteria
