@@ -73,7 +73,12 @@ class LLMSettings(BaseModel):
         description="Embedded server context window per call (tokens); the server holds one per concurrent call.",
     )
     threads: int = Field(0, ge=0, description="Embedded server CPU threads; 0 = all cores.")
-    timeout_s: float = Field(180.0, gt=0, description="Per-call timeout in seconds (the call, not the queue).")
+    timeout_s: float = Field(
+        300.0,
+        gt=0,
+        description="Per-call timeout in seconds (the call, not the queue). With 4 slots on 2 cores a call decodes "
+        "~6 tok/s, so a 1,024-token reply needs ~3 min.",
+    )
     max_retries: int = Field(2, ge=0, le=10, description="Retries on timeouts, 429 and 5xx.")
     concurrency: int = Field(
         4,
