@@ -8,49 +8,29 @@ httpx exceptions (`httpx.HTTPStatusError` carrying the response for 4xx/5xx) or 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
+from kb.llm.endpoint import EndpointTransport
 from kb.llm.errors import ReplyFormatError
-from kb.llm.langchain_transport import resolve_base_url
-from kb.llm.pool import LoopPools
 from kb.llm.transport import ChatRequest, ChatResponse
 from kb.llm.usage import TokenUsage
 
 
-class HttpTransport:
+class HttpTransport(EndpointTransport):
     """Sends a `ChatRequest` with httpx alone (no SDK layers).
 
-    `base_url` may be a callable that starts the embedded server on first use; `connections` is the number of
-    keep-alive connections (the client's per-endpoint concurrency), spread over small pools (`kb.llm.pool`).
+    Endpoint, lazy start and connection pools: `EndpointTransport`.
     """
 
-    def __init__(
-        self,
-        base_url: str | Callable[[], str],
-        *,
-        model: str,
-        api_key: str,
-        timeout_s: float,
-        endpoint: str | None = None,
-        connections: int = 64,
-    ) -> None:
-        self._base_url = base_url
-        self.model = model
-        self._pools = LoopPools(timeout_s, connections)
+    def __init__(self, base_url: str | Callable[[], str], **endpoint: Any) -> None:
+        super().__init__(base_url, **endpoint)
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if api_key:
-            self._headers["Authorization"] = f"Bearer {api_key}"
-        self.endpoint = endpoint or (base_url if isinstance(base_url, str) else f"lazy:{id(self)}")
-
-    async def astart(self) -> None:
-        """Resolve the endpoint (start the embedded server) off the event loop; raises `LLMSetupError`."""
-        if not isinstance(self._base_url, str):
-            self._base_url = await asyncio.to_thread(self._base_url)
+        if self._api_key:
+            self._headers["Authorization"] = f"Bearer {self._api_key}"
 
     def body(self, request: ChatRequest) -> dict[str, Any]:
         """The JSON body of `request` (what the LangChain path sends; `strict` false, as it leaves it unset)."""
@@ -70,7 +50,7 @@ class HttpTransport:
         return body
 
     async def __call__(self, request: ChatRequest) -> ChatResponse:
-        url = resolve_base_url(self._base_url, type(self).__name__).rstrip("/") + "/chat/completions"
+        url = self.base_url.rstrip("/") + "/chat/completions"
         pool = self._pools.current()
         content = json.dumps(self.body(request), ensure_ascii=False).encode()
         with pool.lease() as index:

@@ -10,63 +10,34 @@ bound model per (loop, httpx client, schema, sampling parameters), made on first
 
 from __future__ import annotations
 
-import asyncio
 import json
 import weakref
 from collections.abc import Callable
+from typing import Any
 
 import openai
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
 
-from kb.llm.pool import LoopPools
+from kb.llm.endpoint import EndpointTransport
 from kb.llm.transport import ChatMessage, ChatRequest, ChatResponse
 from kb.llm.usage import TokenUsage
 
 _KINDS = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
 
 
-def resolve_base_url(base_url: str | Callable[[], str], owner: str) -> str:
-    if not isinstance(base_url, str):
-        raise RuntimeError(f"{owner}.astart() was not awaited")
-    return base_url
-
-
-class LangChainTransport:
+class LangChainTransport(EndpointTransport):
     """Sends a `ChatRequest` through langchain's `ChatOpenAI` bound to a json_schema `response_format`.
 
-    `base_url` may be a callable that starts the embedded server on first use; `connections` is the number of
-    keep-alive connections (the client's per-endpoint concurrency), spread over small pools (`kb.llm.pool`).
+    Endpoint, lazy start and connection pools: `EndpointTransport`.
     """
 
-    def __init__(
-        self,
-        base_url: str | Callable[[], str],
-        *,
-        model: str,
-        api_key: str,
-        timeout_s: float,
-        endpoint: str | None = None,
-        connections: int = 64,
-    ) -> None:
-        self._base_url = base_url
-        self.model = model
-        self._api_key = api_key
-        self._timeout_s = timeout_s
-        self.endpoint = endpoint or (base_url if isinstance(base_url, str) else f"lazy:{id(self)}")
-        self._pools = LoopPools(timeout_s, connections)
+    def __init__(self, base_url: str | Callable[[], str], **endpoint: Any) -> None:
+        super().__init__(base_url, **endpoint)
         self._runnables: weakref.WeakKeyDictionary[object, dict[tuple[object, ...], Runnable]] = (
             weakref.WeakKeyDictionary()
         )
-
-    async def astart(self) -> None:
-        """Resolve the endpoint (start the embedded server) off the event loop; raises `LLMSetupError`.
-
-        The callable must be idempotent and thread-safe (`shared_server_url` is).
-        """
-        if not isinstance(self._base_url, str):
-            self._base_url = await asyncio.to_thread(self._base_url)
 
     def _runnable(self, request: ChatRequest, http: object) -> Runnable:
         """The chat model bound to `request`'s schema and parameters, over the httpx client `http`."""
@@ -76,7 +47,7 @@ class LangChainTransport:
         runnable = runnables.get(key)
         if runnable is None:
             chat = ChatOpenAI(
-                base_url=resolve_base_url(self._base_url, type(self).__name__),
+                base_url=self.base_url,
                 model=self.model,
                 api_key=self._api_key,
                 timeout=self._timeout_s,
@@ -99,7 +70,7 @@ class LangChainTransport:
         return runnable
 
     async def __call__(self, request: ChatRequest) -> ChatResponse:
-        resolve_base_url(self._base_url, type(self).__name__)
+        _ = self.base_url  # a RuntimeError before astart()
         pool = self._pools.current()
         messages = [_to_langchain(m) for m in request.messages]
         try:

@@ -80,11 +80,11 @@ class EmbeddedServer:
         params.model_alias = {self.alias}
         params.hostnames = [LOOPBACK]
         params.port = self.port
-        # `context_size` is what one call may use; the unified KV cache holds one such window per slot, so
-        # `parallel` long calls fit at once (one shared window made concurrent calls fail "Context size exceeded").
+        # `context_size` is what one call may use, and every slot gets its own such window, so `parallel` long
+        # calls fit at once (one window shared by all slots made concurrent calls fail "Context size exceeded").
         params.n_ctx = self.context_size * self.parallel
         params.n_parallel = self.parallel
-        params.kv_unified = True
+        params.kv_unified = False  # n_ctx / n_parallel per slot
         params.cpuparams.n_threads = self.threads
         params.cpuparams_batch.n_threads = self.threads
         params.verbosity = -1 if not logger.isEnabledFor(logging.DEBUG) else params.verbosity
