@@ -78,13 +78,13 @@ def serve(
     except EnvironmentProblem as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from exc
-    typer.echo(url)
-    typer.echo(
-        f"serving {server.model.path} as model {llm.model!r} ({server.model.source}); "
-        f"use it from other processes with TELERUBRIC_LLM__BASE_URL={url}. Ctrl-C stops.",
-        err=True,
-    )
-    try:
+    try:  # from here on, Ctrl-C at any point stops the server (one that came during an echo left it running)
+        typer.echo(url)
+        typer.echo(
+            f"serving {server.model.path} as model {llm.model!r} ({server.model.source}); "
+            f"use it from other processes with TELERUBRIC_LLM__BASE_URL={url}. Ctrl-C stops.",
+            err=True,
+        )
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
