@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -78,6 +79,8 @@ def serve(
     except EnvironmentProblem as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from exc
+    # llama.cpp may take SIGINT for itself when its server starts; Ctrl-C must reach Python to stop it cleanly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:  # from here on, Ctrl-C at any point stops the server (one that came during an echo left it running)
         typer.echo(url)
         typer.echo(
