@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import cast
 
 from kb.llm.pool import LoopPools
 
@@ -40,6 +41,10 @@ class EndpointTransport:
     @property
     def base_url(self) -> str:
         """The resolved endpoint; a `RuntimeError` before `astart()`."""
+        self.require_started()
+        return cast(str, self._base_url)
+
+    def require_started(self) -> None:
+        """A `RuntimeError` unless `astart()` resolved the endpoint (a call must not start a server itself)."""
         if not isinstance(self._base_url, str):
             raise RuntimeError(f"{type(self).__name__}.astart() was not awaited")
-        return self._base_url

@@ -9,7 +9,7 @@ httpx exceptions (`httpx.HTTPStatusError` carrying the response for 4xx/5xx) or 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 import httpx
@@ -26,11 +26,12 @@ class HttpTransport(EndpointTransport):
     Endpoint, lazy start and connection pools: `EndpointTransport`.
     """
 
-    def __init__(self, base_url: str | Callable[[], str], **endpoint: Any) -> None:
-        super().__init__(base_url, **endpoint)
-        self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    @cached_property
+    def _headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self._api_key:
-            self._headers["Authorization"] = f"Bearer {self._api_key}"
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        return headers
 
     def body(self, request: ChatRequest) -> dict[str, Any]:
         """The JSON body of `request` (what the LangChain path sends; `strict` false, as it leaves it unset)."""

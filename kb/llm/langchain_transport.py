@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Callable
-from typing import Any
+from functools import cached_property
 
 import openai
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
@@ -33,11 +32,10 @@ class LangChainTransport(EndpointTransport):
     Endpoint, lazy start and connection pools: `EndpointTransport`.
     """
 
-    def __init__(self, base_url: str | Callable[[], str], **endpoint: Any) -> None:
-        super().__init__(base_url, **endpoint)
-        self._runnables: weakref.WeakKeyDictionary[object, dict[tuple[object, ...], Runnable]] = (
-            weakref.WeakKeyDictionary()
-        )
+    @cached_property
+    def _runnables(self) -> weakref.WeakKeyDictionary[object, dict[tuple[object, ...], Runnable]]:
+        """Bound models per httpx client (a client belongs to one event loop), then per schema and parameters."""
+        return weakref.WeakKeyDictionary()
 
     def _runnable(self, request: ChatRequest, http: object) -> Runnable:
         """The chat model bound to `request`'s schema and parameters, over the httpx client `http`."""
@@ -70,7 +68,7 @@ class LangChainTransport(EndpointTransport):
         return runnable
 
     async def __call__(self, request: ChatRequest) -> ChatResponse:
-        _ = self.base_url  # a RuntimeError before astart()
+        self.require_started()
         pool = self._pools.current()
         messages = [_to_langchain(m) for m in request.messages]
         try:
