@@ -12,7 +12,8 @@ from judge.inputs import judged_input
 from judge.learning.models import DraftRubric, PairRubrics, RubricDraft
 from judge.llm_judge import Criterion, PairOutcome, ajudge_pair, both_orders, defuse, pairwise_prompt
 from judge.pairs import PreferencePair, Response
-from kb import Importance, LLMClient, PromptSpec, RubricKind, TokenUsage, load_prompt, sum_usage
+from judge.result import JudgeError
+from kb import Importance, LLMClient, LLMError, PromptSpec, RubricKind, TokenUsage, load_prompt, sum_usage
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,16 @@ async def alearn_pair(
         "rejected": defuse(text_of(pair.rejected, pair.task_id)),
     }
     last_reason = ""
+
+    def result(
+        converged: bool, round_: int, rubrics: tuple[DraftRubric, ...] = (), error: str | None = None
+    ) -> PairRubrics:
+        return _result(pair, client, converged, round_, rubrics, failed, reasons, prompts, usages, error)
+
+    def fault(round_: int, step: str, error: LLMError | JudgeError) -> PairRubrics:
+        reasons.append(f"round {round_}: {step} failed: {error.kind}: {error.message}")
+        return result(False, round_, error=f"{error.kind}: {error.message}")
+
     for round_ in range(1, rounds + 1):
         if round_ == 1:
             reply = await generator.acomplete(contrastive_prompt(), RubricDraft, base)
@@ -87,43 +98,19 @@ async def alearn_pair(
             reply = await generator.acomplete(revise_prompt(), RubricDraft, variables)
         usages.append(reply.usage)
         if reply.error is not None:
-            reasons.append(f"round {round_}: generator failed: {reply.error.kind}: {reply.error.message}")
-            return _result(
-                pair,
-                client,
-                False,
-                round_,
-                (),
-                failed,
-                reasons,
-                prompts,
-                usages,
-                error=f"{reply.error.kind}: {reply.error.message}",
-            )
+            return fault(round_, "generator", reply.error)
         rubrics = tuple(reply.value.rubrics)  # type: ignore[union-attr]
         outcome = await consistent(client, pair, rubrics)
         usages.append(outcome.usage)
         if outcome.error is not None:
-            reasons.append(f"round {round_}: judge failed: {outcome.error.kind}: {outcome.error.message}")
-            return _result(
-                pair,
-                client,
-                False,
-                round_,
-                (),
-                failed,
-                reasons,
-                prompts,
-                usages,
-                error=f"{outcome.error.kind}: {outcome.error.message}",
-            )
+            return fault(round_, "judge", outcome.error)
         if outcome.winner == "a":
             reasons.append(f"round {round_}: chosen preferred in both orders")
-            return _result(pair, client, True, round_, rubrics, failed, reasons, prompts, usages)
+            return result(True, round_, rubrics)
         last_reason = outcome.reason
         reasons.append(f"round {round_}: not validated ({outcome.reason})")
         failed.append(rubrics)
-    return _result(pair, client, False, rounds, (), failed, reasons, prompts, usages)
+    return result(False, rounds)
 
 
 def _result(
@@ -136,7 +123,7 @@ def _result(
     reasons: list[str],
     prompts: set[str],
     usages: list[TokenUsage | None],
-    error: str | None = None,
+    error: str | None,
 ) -> PairRubrics:
     known = [u for u in usages if u is not None]
     return PairRubrics(

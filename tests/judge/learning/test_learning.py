@@ -58,6 +58,21 @@ def test_a_set_that_prefers_rejected_is_dropped() -> None:
     assert len(transport.requests) == 3
 
 
+def test_a_judge_fault_ends_the_loop_with_the_error_and_keeps_the_rounds_before_it() -> None:
+    transport = ScriptedTransport(
+        _draft("The response is polite."),
+        _judge("A"),
+        _judge("A"),  # round 1: the orders disagree
+        _draft("The agent checks the APN MMSC URL."),
+        *["not json"] * 4,  # round 2: both orders' replies fail to parse, and again when re-asked
+    )
+    result = asyncio.run(alearn_pair(_client(transport), PAIR, rounds=3))
+    assert not result.converged and result.round == 2 and result.rubrics == ()
+    assert result.error is not None and result.error.startswith("parse:")
+    assert [r.text for r in result.failed[0]] == ["The response is polite."]
+    assert result.reasons[-1].startswith("round 2: judge failed: parse:")
+
+
 def test_revise_round_sees_the_failed_rubrics_and_converges() -> None:
     transport = ScriptedTransport(
         _draft("The response is polite."),
