@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from judge.evaluation.report import EvalConfig, PairOutcome
 from kb import InputProblem, InputRejected
@@ -33,10 +34,15 @@ class CheckpointHeader(BaseModel, frozen=True, extra="forbid"):
     model: str
     seed: int
     tag: str = ""
+    prompts: tuple[str, ...] = Field((), description="`name@version` of the prompts the judging goes through.")
+    judging: dict[str, Any] = Field(default_factory=dict, description="The outcome-deciding settings, flat.")
 
     @classmethod
-    def of(cls, config: EvalConfig, tag: str = "") -> CheckpointHeader:
-        return cls(**config.model_dump(mode="json", exclude={"pairs_source"}), tag=tag)
+    def of(
+        cls, config: EvalConfig, tag: str = "", prompts: Sequence[str] = (), judging: dict[str, Any] | None = None
+    ) -> CheckpointHeader:
+        dumped = config.model_dump(mode="json", exclude={"pairs_source"})
+        return cls(**dumped, tag=tag, prompts=tuple(prompts), judging=judging or {})
 
 
 class RunRecord(BaseModel, frozen=True, extra="forbid"):
@@ -141,6 +147,7 @@ class OutcomeLog:
 
 def _check_header(path: Path, number: int, stored: dict[str, Any], header: CheckpointHeader) -> None:
     current = header.model_dump(mode="json")
+    stored, current = _flat(stored), _flat(current)
     differ = [k for k in (*current, *(k for k in stored if k not in current)) if stored.get(k) != current.get(k)]
     if differ:
         field = differ[0]
@@ -151,3 +158,11 @@ def _check_header(path: Path, number: int, stored: dict[str, Any], header: Check
             "use the same configuration or another checkpoint file",
             field,
         )
+
+
+def _flat(header: dict[str, Any]) -> dict[str, Any]:
+    """The header with its `judging` settings as `judging.<section>.<key>` fields, so a mismatch names the setting."""
+    judging = header.get("judging")
+    if not isinstance(judging, dict):
+        return header
+    return {**{k: v for k, v in header.items() if k != "judging"}, **{f"judging.{k}": v for k, v in judging.items()}}

@@ -16,6 +16,7 @@ from typing import Any
 from judge.aggregate import aggregate
 from judge.evaluation.checkpoint import CheckpointHeader, OutcomeLog
 from judge.evaluation.conditions import GENERIC_CRITERIA, ConditionCriteria
+from judge.evaluation.identity import judging_settings, prompt_refs
 from judge.evaluation.metrics import best_of_n, breakdown, metrics
 from judge.evaluation.report import EvalConfig, EvalMode, EvalReport, PairOutcome, Preferred, RubricSource
 from judge.inputs import judged_input
@@ -323,8 +324,9 @@ async def aevaluate(
 
     `checkpoint`: a JSONL file each finished outcome is appended to; a rerun reuses its error-free outcomes (without
     verdicts) and judges only the rest, and `report.seconds` adds the earlier runs' time. Its header holds the run's
-    configuration (plus `checkpoint_tag` and what fixes the criteria: the learned set, the reference check); a
-    different one raises `InputRejected`."""
+    configuration (plus `checkpoint_tag`, what fixes the criteria: the learned set, the reference check, and the
+    prompt versions and outcome-deciding settings: `judge.evaluation.identity`); a different one raises
+    `InputRejected` naming the field."""
     chosen = list(pairs[:limit] if limit is not None else pairs)
     run = Evaluation(
         settings,
@@ -353,7 +355,9 @@ async def aevaluate(
         done: dict[str, PairOutcome] = {}
         if checkpoint is not None:
             tag = "|".join(t for t in (checkpoint_tag, run.criteria_tag) if t)
-            log = OutcomeLog.open(checkpoint, CheckpointHeader.of(config, tag))
+            prompts = prompt_refs(run.settings, run.mode, run.rubrics)
+            header = CheckpointHeader.of(config, tag, prompts=prompts, judging=judging_settings(run.settings))
+            log = OutcomeLog.open(checkpoint, header)
             wanted = {p.id for p in chosen}
             done = {i: o for i, o in log.outcomes.items() if i in wanted and o.error is None}
             logger.info("checkpoint %s: reusing %d outcomes", checkpoint, len(done))

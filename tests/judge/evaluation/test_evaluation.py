@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from judge import REFERENCE_CRITERION
 from judge.evaluation import PairOutcome, aevaluate, metrics, roc_auc, write_report
-from judge.llm_judge import Criterion
+from judge.llm_judge import Criterion, pairwise_prompt
 from judge.pairs import PreferencePair
 from kb import (
     ChatRequest,
@@ -223,6 +223,31 @@ def test_a_checkpoint_of_another_configuration_is_refused(tmp_path: Path) -> Non
     assert (problem.file, problem.line, problem.field) == (str(path), 1, "rubrics")
     assert "'none'" in problem.message and "'retrieved'" in problem.message
     assert path.read_text() == before and judge.asked == []
+
+
+def test_a_checkpoint_names_its_prompt_and_refuses_changed_judging_settings(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "kb")
+    path = tmp_path / "outcomes.jsonl"
+    _checkpointed(settings, PAIRS[:1], path, CountingJudge())
+    header = _lines(path)[0]["header"]
+    assert header["prompts"] == [pairwise_prompt().ref]
+    assert header["judging"]["judge.votes"] == settings.judge.votes
+    assert "llm.timeout_s" not in header["judging"] and "llm.temperature" in header["judging"]
+    before = path.read_text()
+
+    slower = settings.model_copy(update={"llm": settings.llm.model_copy(update={"timeout_s": 999.0})})
+    assert _checkpointed(slower, PAIRS[:1], path, judge := CountingJudge()).pairs == 1 and judge.asked == []
+    more_votes = settings.model_copy(update={"judge": settings.judge.model_copy(update={"votes": 3})})
+    with pytest.raises(InputRejected) as caught:
+        _checkpointed(more_votes, PAIRS[:1], path, CountingJudge())
+    assert caught.value.problems[0].field == "judging.judge.votes"
+
+    stored = json.loads(before.splitlines()[0])
+    stored["header"]["prompts"] = ["judge.pairwise@0"]  # written by an older prompt version
+    path.write_text(json.dumps(stored) + "\n" + "".join(before.splitlines(keepends=True)[1:]))
+    with pytest.raises(InputRejected) as caught:
+        _checkpointed(settings, PAIRS[:1], path, CountingJudge())
+    assert caught.value.problems[0].field == "prompts" and "judge.pairwise@0" in caught.value.problems[0].message
 
 
 def test_a_truncated_last_line_is_ignored_and_a_broken_one_is_not(
