@@ -7,7 +7,8 @@ Which checks run where:
   the trajectory against the task's initial state from the KB (one gate on τ²'s reward, plus per-check
   verdicts), or, without a τ² task, `ToolCallCheck` on the tool calls of a chat transcript;
 - rubric-set items: only `PolicyCheck`, which holds for every request; any other check on an item came from a
-  neighbour (another question) and is left to the judge as text.
+  neighbour (another question) and is left to the judge as text — except that a τ² replay decides the set's fix
+  steps from other tasks (their cause is one of the task's, already verified, or absent: not applicable).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from kb import (
     NumericCheck,
     PolicyCheck,
     RewardBasisCheck,
+    RubricKind,
     RubricView,
     ToolCallCheck,
 )
@@ -59,25 +61,54 @@ def run_machine_checks(
             verdicts.append(_verdict(rubric, check_choice(given.final_answer, rubric.check), "mcq", gate=True))
         elif isinstance(rubric.check, NumericCheck):
             verdicts.append(_verdict(rubric, check_numeric(given.final_answer, rubric.check), "numeric", gate=True))
+    decided: set[str] = set()
     tau2_rubrics = [r for r in match.checked if isinstance(r.check, TAU2_CHECKS)]
     if tau2_rubrics and given.trajectory is not None and match.query is not None:
         verdicts += tau2_verdicts(
             kb, match.query, tau2_rubrics, given.trajectory, gate_on_collateral=gate_on_collateral
         )
+        replayed = _fix_steps_of_other_causes(tau2_rubrics, items, match)
+        verdicts += replayed.verdicts
+        decided |= replayed.decided_items
     elif tau2_rubrics and given.tool_calls is not None:
         for rubric in tau2_rubrics:
             if isinstance(rubric.check, ToolCallCheck) and not rubric.condition:
                 outcome = check_tool_call(given.tool_calls, rubric.check)
                 verdicts.append(_verdict(rubric, outcome, "tool_calls", gate=rubric.kind == "hard_rule"))
-    decided: set[str] = set()
     for item in items:
-        if isinstance(item.check, PolicyCheck) and given.tool_calls is not None:
+        if isinstance(item.check, PolicyCheck) and given.tool_calls is not None and item.id not in decided:
             outcome = check_policy(given.tool_calls, item.check)
             if outcome.verdict is Verdict.NOT_APPLICABLE:
                 continue  # the check's trigger never happened: the judge reads the rubric's wider text instead
             verdicts.append(_item_verdict(item, outcome, "policy", gate=item.kind == "hard_rule"))
             decided.add(item.id)
     return MachineVerdicts(verdicts=tuple(verdicts), decided_items=frozenset(decided))
+
+
+def _fix_steps_of_other_causes(
+    task_rubrics: Sequence[RubricView], items: Sequence[RubricItem], match: QueryMatch
+) -> MachineVerdicts:
+    """The replayed task's causes are known: the conditions of its own fix steps (its id names every sub-issue, and
+    the replay verifies each step). A fix step of the rubric set from another task (a tool-call item with a cause)
+    therefore restates a verified step (same cause: left out, the replay's verdict counts) or names a cause this
+    task does not have (not applicable) — it is never left to the judge, which would mark it unmet."""
+    causes = {_cause(r.condition) for r in task_rubrics if isinstance(r.check, ToolCallCheck) and r.condition}
+    verdicts: list[CriterionVerdict] = []
+    decided: set[str] = set()
+    for item in items:
+        if item.kind != RubricKind.TOOL_CALL or not item.condition or not judgeable(item, match):
+            continue
+        decided.add(item.id)
+        if _cause(item.condition) not in causes:
+            listed = "; ".join(sorted(causes)) or "none"
+            reason = f"not a cause of this τ² task, whose fix steps the replay verifies (its causes: {listed})"
+            outcome = CheckOutcome(verdict=Verdict.NOT_APPLICABLE, reason=reason, verifier="tau2")
+            verdicts.append(_item_verdict(item, outcome, "tool_calls", gate=False))
+    return MachineVerdicts(verdicts=tuple(verdicts), decided_items=frozenset(decided))
+
+
+def _cause(condition: str | None) -> str:
+    return " ".join((condition or "").lower().rstrip(".").split())
 
 
 def _verdict(rubric: RubricView, outcome: CheckOutcome, component: str, *, gate: bool) -> CriterionVerdict:

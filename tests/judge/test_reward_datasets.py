@@ -13,9 +13,13 @@ import pytest
 from sqlmodel import Session, select
 
 from ingest import ingest_tau2, ingest_teleqna
-from judge import JudgeErrorKind, RewardModel
-from kb import ChoiceCheck, Embedder, KnowledgeBase, load_settings
+from judge import JudgeErrorKind, RewardModel, Verdict
+from judge.inputs import judged_input
+from judge.machine_checks import run_machine_checks
+from judge.matching import match_query
+from kb import ChoiceCheck, Embedder, Importance, KnowledgeBase, RubricKind, ToolCallCheck, load_settings
 from kb.tables import Query
+from retrieval import ItemOrigin, RubricItem
 from tests.judge.verifiers.test_tau2_support import read_oracle
 
 TASKS = 40  # seeded sample of τ² tasks, plus every task of the oracle's edge cases
@@ -54,6 +58,35 @@ def test_tau2_trajectories_from_the_kb_get_the_oracles_reward(
         if not ok:
             wrong.append((row["task_id"], oracle, result.components["tau2"], result.score))
     assert not wrong, wrong[:5]
+
+
+def test_fix_steps_of_causes_the_task_lacks_are_not_applicable(tau2_model: RewardModel, tau2_dir: Path) -> None:
+    kb = tau2_model.kb
+    row = next(r for r in read_oracle(tau2_dir, "gold.jsonl.gz") if kb.find_queries(dataset_id=r["task_id"]))
+    text = next(iter(kb.find_queries(dataset_id=row["task_id"]).values())).text
+    match = match_query(kb, text, task_id=row["task_id"], neighbours=None, min_similarity=1.0)
+    own = [r for r in match.checked if isinstance(r.check, ToolCallCheck) and r.condition]
+    assert own, "the task has conditional fix steps"
+
+    def item(id_: str, kind: RubricKind, condition: str | None) -> RubricItem:
+        return RubricItem(
+            id=id_, text=f"If {condition}, the agent fixes it.", kind=kind, importance=Importance.IMPORTANT,
+            weight=0.6, derived_from=("neighbour-rubric",), condition=condition, origin=ItemOrigin.SYNTHESISED,
+        )  # fmt: skip
+
+    items = [
+        item("same-cause", RubricKind.TOOL_CALL, own[0].condition.upper() + "."),  # restates a verified step
+        item("other-cause", RubricKind.TOOL_CALL, "the line's data usage has exceeded an imaginary limit"),
+        item("unconditional", RubricKind.TOOL_CALL, None),
+        item("a-principle", RubricKind.PRINCIPLE, "the user is abroad"),
+    ]
+    given = judged_input(None, trajectory=row, task_id=row["task_id"])
+    machine = run_machine_checks(kb, match, items, given, gate_on_collateral=False)
+    assert machine.decided_items == {"same-cause", "other-cause"}  # the judge sees the other two
+    (ruled_out,) = [v for v in machine.verdicts if v.criterion_id == "other-cause"]
+    assert ruled_out.verdict is Verdict.NOT_APPLICABLE and not ruled_out.gate
+    assert ruled_out.decided_by.name == "tau2" and own[0].condition in ruled_out.reason
+    assert not [v for v in machine.verdicts if v.criterion_id == "same-cause"]  # the replay's own verdict counts
 
 
 def test_an_unknown_task_id_is_an_error_value(tau2_model: RewardModel) -> None:
