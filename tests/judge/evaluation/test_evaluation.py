@@ -14,7 +14,10 @@ from typer.testing import CliRunner
 
 from judge import REFERENCE_CRITERION
 from judge.evaluation import PairOutcome, aevaluate, metrics, roc_auc, write_report
+from judge.evaluation.identity import prompt_refs
+from judge.evaluation.report import EvalMode, RubricSource
 from judge.llm_judge import Criterion, pairwise_prompt
+from judge.llm_judge.pointwise import criterion_prompt, pointwise_prompt
 from judge.pairs import PreferencePair
 from kb import (
     ChatRequest,
@@ -31,8 +34,10 @@ from kb import (
     ScriptedTransport,
     Settings,
     TokenUsage,
+    load_prompt,
     load_settings,
 )
+from retrieval import SYNTHESIS_PROMPT
 
 PAIRS = [
     PreferencePair(
@@ -248,6 +253,21 @@ def test_a_checkpoint_names_its_prompt_and_refuses_changed_judging_settings(tmp_
     with pytest.raises(InputRejected) as caught:
         _checkpointed(settings, PAIRS[:1], path, CountingJudge())
     assert caught.value.problems[0].field == "prompts" and "judge.pairwise@0" in caught.value.problems[0].message
+
+
+def test_the_prompts_a_checkpoint_names_follow_mode_granularity_and_rubrics(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "kb")
+    per_criterion = settings.model_copy(
+        update={"judge": settings.judge.model_copy(update={"granularity": "criterion"})}
+    )
+    llm_rerank = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update={"reranker": "llm"})})
+    assert prompt_refs(settings, EvalMode.POINTWISE, RubricSource.NONE) == [pointwise_prompt().ref]
+    assert prompt_refs(per_criterion, EvalMode.POINTWISE, RubricSource.LEARNED) == [criterion_prompt().ref]
+    pruned = prompt_refs(llm_rerank, EvalMode.PAIRWISE, RubricSource.PRUNED)
+    listwise, synthesis = load_prompt("retrieval", "rerank.listwise").ref, load_prompt(*SYNTHESIS_PROMPT).ref
+    assert pruned == sorted([pairwise_prompt().ref, synthesis, listwise])
+    no_llm = load_settings(data_dir=tmp_path / "kb", judge={"use_llm": False})
+    assert prompt_refs(no_llm, EvalMode.POINTWISE, RubricSource.RETRIEVED) == []
 
 
 def test_a_truncated_last_line_is_ignored_and_a_broken_one_is_not(
