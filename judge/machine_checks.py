@@ -7,8 +7,9 @@ Which checks run where:
   the trajectory against the task's initial state from the KB (one gate on τ²'s reward, plus per-check
   verdicts), or, without a τ² task, `ToolCallCheck` on the tool calls of a chat transcript;
 - rubric-set items: only `PolicyCheck`, which holds for every request; any other check on an item came from a
-  neighbour (another question) and is left to the judge as text — except that a τ² replay decides the set's fix
-  steps from other tasks (their cause is one of the task's, already verified, or absent: not applicable).
+  neighbour (another question) and is left to the judge as text — except that a τ² replay settles the set's fix
+  steps drawn from other tasks' steps: a cause the task has (its id names them) is already verified, one it lacks
+  makes the step not applicable.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from judge.verifiers.tau2_kb import tau2_verdicts
 from kb import (
     ChoiceCheck,
     EnvAssertionCheck,
+    Importance,
     KnowledgeBase,
     NumericCheck,
     PolicyCheck,
@@ -32,6 +34,7 @@ from kb import (
     RubricKind,
     RubricView,
     ToolCallCheck,
+    subissues_of,
 )
 from retrieval import RubricItem
 
@@ -67,7 +70,7 @@ def run_machine_checks(
         verdicts += tau2_verdicts(
             kb, match.query, tau2_rubrics, given.trajectory, gate_on_collateral=gate_on_collateral
         )
-        replayed = _fix_steps_of_other_causes(tau2_rubrics, items, match)
+        replayed = _fix_steps_of_other_causes(kb, tau2_rubrics, items, match)
         verdicts += replayed.verdicts
         decided |= replayed.decided_items
     elif tau2_rubrics and given.tool_calls is not None:
@@ -86,29 +89,43 @@ def run_machine_checks(
 
 
 def _fix_steps_of_other_causes(
-    task_rubrics: Sequence[RubricView], items: Sequence[RubricItem], match: QueryMatch
+    kb: KnowledgeBase, task_rubrics: Sequence[RubricView], items: Sequence[RubricItem], match: QueryMatch
 ) -> MachineVerdicts:
-    """The replayed task's causes are known: the conditions of its own fix steps (its id names every sub-issue, and
-    the replay verifies each step). A fix step of the rubric set from another task (a tool-call item with a cause)
-    therefore restates a verified step (same cause: left out, the replay's verdict counts) or names a cause this
-    task does not have (not applicable) — it is never left to the judge, which would mark it unmet."""
-    causes = {_cause(r.condition) for r in task_rubrics if isinstance(r.check, ToolCallCheck) and r.condition}
+    """A τ² replay settles the rubric set's fix steps drawn from other tasks' steps. The task's causes are the
+    sub-issues its id names; a step's causes are the `subissue:` tags of the KB rubrics it came from. A step sharing
+    a cause with the task is left out (the replay verifies that cause's fix); one naming only causes the task lacks
+    is not applicable (the judge marked such steps unmet). A step of unknown cause (no τ² source), a pitfall and a
+    step carrying a policy check stay with the judge."""
+    task = kb.tau2_task_of_query(match.query.id) if match.query is not None else None
+    causes = set(subissues_of(task.task_id)) if task is not None else set()
+    own = {r.id for r in task_rubrics}
+    candidates = [
+        item
+        for item in items
+        if item.kind == RubricKind.TOOL_CALL
+        and item.condition
+        and item.importance != Importance.PITFALL
+        and (item.check is None or isinstance(item.check, ToolCallCheck))
+        and judgeable(item, match)
+    ]
+    sources = kb.rubrics(sorted({i for item in candidates for i in item.derived_from})) if causes else {}
     verdicts: list[CriterionVerdict] = []
     decided: set[str] = set()
-    for item in items:
-        if item.kind != RubricKind.TOOL_CALL or not item.condition or not judgeable(item, match):
-            continue
+    for item in candidates:
+        tags = [t for i in item.derived_from if i in sources for t in sources[i].tags]
+        named = {t.removeprefix("subissue:") for t in tags if t.startswith("subissue:")}
+        if not causes or not named:
+            continue  # the cause is not known as a sub-issue: the judge decides
         decided.add(item.id)
-        if _cause(item.condition) not in causes:
-            listed = "; ".join(sorted(causes)) or "none"
-            reason = f"not a cause of this τ² task, whose fix steps the replay verifies (its causes: {listed})"
-            outcome = CheckOutcome(verdict=Verdict.NOT_APPLICABLE, reason=reason, verifier="tau2")
-            verdicts.append(_item_verdict(item, outcome, "tool_calls", gate=False))
+        if named & causes or own & set(item.derived_from):
+            continue
+        reason = (
+            f"the τ² task's causes ({', '.join(sorted(causes))}) do not include {', '.join(sorted(named))}; "
+            "the replay verifies the fix steps of the causes it has"
+        )
+        outcome = CheckOutcome(verdict=Verdict.NOT_APPLICABLE, reason=reason, verifier="tau2")
+        verdicts.append(_item_verdict(item, outcome, "tool_calls", gate=False))
     return MachineVerdicts(verdicts=tuple(verdicts), decided_items=frozenset(decided))
-
-
-def _cause(condition: str | None) -> str:
-    return " ".join((condition or "").lower().rstrip(".").split())
 
 
 def _verdict(rubric: RubricView, outcome: CheckOutcome, component: str, *, gate: bool) -> CriterionVerdict:

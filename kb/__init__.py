@@ -107,6 +107,7 @@ from kb.tau2_tasks import (
     Tau2Task,
     Tau2TaskState,
     Tau2VerifiableTask,
+    subissues_of,
 )
 from kb.usage import RubricUsage, UsageDelta
 from kb.usage_history import UsagePoint
@@ -201,6 +202,7 @@ __all__ = [
     "Tau2Task",
     "Tau2TaskState",
     "Tau2VerifiableTask",
+    "subissues_of",
     "TelerubricError",
     "TokenUsage",
     "ToolCallCheck",

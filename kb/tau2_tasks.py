@@ -24,6 +24,12 @@ DEFAULT_REWARD_BASIS: tuple[Tau2RewardType, ...] = ("DB", "COMMUNICATE")  # upst
 TASK_ID = re.compile(r"^\[(?P<family>[a-z_]+)\](?P<subissues>[^\[\]]*)\[PERSONA:(?P<persona>[A-Za-z]+)\]$")
 
 
+def subissues_of(task_id: str) -> list[str]:
+    """The sub-issues a telecom task id names, in id order (each one a cause the task's fix steps address)."""
+    match = TASK_ID.match(task_id)
+    return [s for s in match["subissues"].split("|") if s] if match else []
+
+
 class _Upstream(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -141,8 +147,7 @@ class Tau2Task(_Upstream):
     @property
     def subissues(self) -> list[str]:
         """Sub-issue names in id order, e.g. ["airplane_mode_on", "bad_vpn"]; [] when the id is not telecom."""
-        match = TASK_ID.match(self.id)
-        return [s for s in match["subissues"].split("|") if s] if match else []
+        return subissues_of(self.id)
 
     @property
     def persona(self) -> str | None:

@@ -17,7 +17,7 @@ from judge import JudgeErrorKind, RewardModel, Verdict
 from judge.inputs import judged_input
 from judge.machine_checks import run_machine_checks
 from judge.matching import match_query
-from kb import ChoiceCheck, Embedder, Importance, KnowledgeBase, RubricKind, ToolCallCheck, load_settings
+from kb import ChoiceCheck, Embedder, Importance, KnowledgeBase, RubricKind, load_settings, subissues_of
 from kb.tables import Query
 from retrieval import ItemOrigin, RubricItem
 from tests.judge.verifiers.test_tau2_support import read_oracle
@@ -62,31 +62,43 @@ def test_tau2_trajectories_from_the_kb_get_the_oracles_reward(
 
 def test_fix_steps_of_causes_the_task_lacks_are_not_applicable(tau2_model: RewardModel, tau2_dir: Path) -> None:
     kb = tau2_model.kb
-    row = next(r for r in read_oracle(tau2_dir, "gold.jsonl.gz") if kb.find_queries(dataset_id=r["task_id"]))
+    rows = [r for r in read_oracle(tau2_dir, "gold.jsonl.gz") if kb.find_queries(dataset_id=r["task_id"])]
+    row = next(r for r in rows if len(subissues_of(r["task_id"])) >= 2)
+    causes = set(subissues_of(row["task_id"]))
     text = next(iter(kb.find_queries(dataset_id=row["task_id"]).values())).text
     match = match_query(kb, text, task_id=row["task_id"], neighbours=None, min_similarity=1.0)
-    own = [r for r in match.checked if isinstance(r.check, ToolCallCheck) and r.condition]
-    assert own, "the task has conditional fix steps"
+    steps = {}  # another task's fix step per cause, and one sharing a cause with this task
+    for other in rows:
+        query = next(iter(kb.find_queries(dataset_id=other["task_id"]).values()))
+        for rubric in kb.rubrics(query.rubric_ids).values():
+            named = {t.removeprefix("subissue:") for t in rubric.tags if t.startswith("subissue:")}
+            if rubric.kind == "tool_call" and named and other["task_id"] != row["task_id"]:
+                steps.setdefault("shared" if named & causes else "absent", rubric)
+    assert set(steps) == {"shared", "absent"}
 
-    def item(id_: str, kind: RubricKind, condition: str | None) -> RubricItem:
-        return RubricItem(
-            id=id_, text=f"If {condition}, the agent fixes it.", kind=kind, importance=Importance.IMPORTANT,
-            weight=0.6, derived_from=("neighbour-rubric",), condition=condition, origin=ItemOrigin.SYNTHESISED,
+    def item(id_: str, source: str | None, **kw: object) -> RubricItem:
+        fields = dict(
+            id=id_, text="If the cause holds, the agent fixes it.", kind=RubricKind.TOOL_CALL, condition="the cause",
+            importance=Importance.IMPORTANT, weight=0.6, origin=ItemOrigin.SYNTHESISED,
+            derived_from=(steps[source].id,) if source else ("policy-x",),
         )  # fmt: skip
+        return RubricItem(**{**fields, **kw})  # type: ignore[arg-type]
 
     items = [
-        item("same-cause", RubricKind.TOOL_CALL, own[0].condition.upper() + "."),  # restates a verified step
-        item("other-cause", RubricKind.TOOL_CALL, "the line's data usage has exceeded an imaginary limit"),
-        item("unconditional", RubricKind.TOOL_CALL, None),
-        item("a-principle", RubricKind.PRINCIPLE, "the user is abroad"),
+        item("shared", "shared"),  # restates a step the replay verifies
+        item("absent", "absent"),
+        item("absent-pitfall", "absent", importance=Importance.PITFALL),
+        item("no-tau2-source", None),
+        item("unconditional", "absent", condition=None),
+        item("a-principle", "absent", kind=RubricKind.PRINCIPLE),
     ]
     given = judged_input(None, trajectory=row, task_id=row["task_id"])
     machine = run_machine_checks(kb, match, items, given, gate_on_collateral=False)
-    assert machine.decided_items == {"same-cause", "other-cause"}  # the judge sees the other two
-    (ruled_out,) = [v for v in machine.verdicts if v.criterion_id == "other-cause"]
-    assert ruled_out.verdict is Verdict.NOT_APPLICABLE and not ruled_out.gate
-    assert ruled_out.decided_by.name == "tau2" and own[0].condition in ruled_out.reason
-    assert not [v for v in machine.verdicts if v.criterion_id == "same-cause"]  # the replay's own verdict counts
+    assert machine.decided_items == {"shared", "absent"}  # the judge sees the others
+    (ruled_out,) = [v for v in machine.verdicts if v.criterion_id == "absent"]
+    assert ruled_out.verdict is Verdict.NOT_APPLICABLE and not ruled_out.gate and ruled_out.decided_by.name == "tau2"
+    assert all(c in ruled_out.reason for c in causes) and ruled_out.rubric_ids == (steps["absent"].id,)
+    assert not [v for v in machine.verdicts if v.criterion_id == "shared"]  # the replay's own verdict counts
 
 
 def test_an_unknown_task_id_is_an_error_value(tau2_model: RewardModel) -> None:
