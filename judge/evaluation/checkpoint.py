@@ -147,6 +147,14 @@ class OutcomeLog:
 
 def _check_header(path: Path, number: int, stored: dict[str, Any], header: CheckpointHeader) -> None:
     current = header.model_dump(mode="json")
+    if "prompts" not in stored:
+        raise _problem(
+            path,
+            number,
+            "written before checkpoints recorded their prompt versions and judging settings; start a new checkpoint "
+            "file (its outcomes cannot be matched to this run's configuration)",
+            "prompts",
+        )
     stored, current = _flat(stored), _flat(current)
     differ = [k for k in (*current, *(k for k in stored if k not in current)) if stored.get(k) != current.get(k)]
     if differ:

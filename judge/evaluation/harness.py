@@ -356,7 +356,9 @@ async def aevaluate(
         if checkpoint is not None:
             tag = "|".join(t for t in (checkpoint_tag, run.criteria_tag) if t)
             prompts = prompt_refs(run.settings, run.mode, run.rubrics)
-            header = CheckpointHeader.of(config, tag, prompts=prompts, judging=judging_settings(run.settings))
+            header = CheckpointHeader.of(
+                config, tag, prompts=prompts, judging=judging_settings(run.settings, run.rubrics)
+            )
             log = OutcomeLog.open(checkpoint, header)
             wanted = {p.id for p in chosen}
             done = {i: o for i, o in log.outcomes.items() if i in wanted and o.error is None}

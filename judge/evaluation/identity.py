@@ -1,65 +1,73 @@
-"""What else makes two evaluation runs' outcomes interchangeable: the prompt versions a condition's judging goes
-through and the settings that shape a judged outcome. A checkpoint records both, so a changed prompt or threshold
-never mixes its outcomes with an earlier run's (operational settings — timeouts, threads, caches — do not count)."""
+"""What else makes two evaluation runs' outcomes interchangeable: the prompt versions a condition's judging can go
+through and the settings that can change its judged outcomes. A checkpoint records both, so a changed prompt or
+threshold never mixes its outcomes with an earlier run's. Timeouts, threads, concurrency and caches do not count;
+the KB's content is not recorded (rebuild it, or use another checkpoint, when it changes)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from judge.evaluation.report import EvalMode, RubricSource
-from judge.llm_judge.pairwise import pairwise_prompt
-from judge.llm_judge.pointwise import criterion_prompt, pointwise_prompt
+from judge.llm_judge import criterion_prompt, pairwise_prompt, pointwise_prompt
 from kb import Settings, load_prompt
 from retrieval import SYNTHESIS_PROMPT
 
-# Settings sections whose values decide a judged outcome, minus the keys that only decide how fast or where.
-_SECTIONS = ("embedder", "llm", "retrieval", "pruning", "synthesis", "judge")
 _OPERATIONAL = {
     "embedder": {"batch_size", "threads", "base_url", "api_key"},
     "llm": {
         "base_url",
         "api_key",
-        "gguf_path",
         "threads",
         "timeout_s",
         "max_retries",
         "concurrency",
-        "packaged_model",
         "port",
         "startup_timeout_s",
         "backoff_s",
         "transport",
-        "model",
-    },  # fmt: skip
-    "retrieval": {"record_usage", "usage_flush_every", "exact_max_rows"},
+        "model",  # the model name is `EvalConfig.model`
+    },
+    "retrieval": {"record_usage", "usage_flush_every"},
     "synthesis": {"cache"},
     "judge": {"verdict_cache", "record_usage", "usage_flush_every", "remote_url", "timeout_s", "rubric_set_ttl_s"},
 }
+_RETRIEVES = (RubricSource.RETRIEVED, RubricSource.SYNTHESISED, RubricSource.PRUNED)
+_REWARD = (RubricSource.SYNTHESISED, RubricSource.PRUNED)  # judged through `RewardModel`
 
 
 def prompt_refs(settings: Settings, mode: EvalMode, rubrics: RubricSource) -> list[str]:
-    """`name@version` of every prompt this run's judging uses (none for the Bradley-Terry backend)."""
+    """`name@version` of every prompt the run's judging can use: the judge's (through the reward, pairwise mode
+    scores trajectory pairs pointwise, so it names both), synthesis for the reward's conditions, the LLM reranker's
+    when retrieving."""
     if settings.judge.backend == "bt":
         return []
-    refs = []
-    if settings.judge.use_llm:
-        if mode is EvalMode.PAIRWISE:
-            refs.append(pairwise_prompt().ref)
-        else:
-            refs.append((criterion_prompt() if settings.judge.granularity == "criterion" else pointwise_prompt()).ref)
-    if rubrics in (RubricSource.SYNTHESISED, RubricSource.PRUNED):
-        refs.append(load_prompt(*SYNTHESIS_PROMPT).ref)
-        if settings.retrieval.reranker == "llm":
-            refs.append(load_prompt("retrieval", "rerank.listwise").ref)
+    judges = rubrics not in _REWARD or settings.judge.use_llm  # the other conditions always call the judge
+    refs = set()
+    if judges and (mode is EvalMode.POINTWISE or rubrics in _REWARD):
+        refs.add((criterion_prompt() if settings.judge.granularity == "criterion" else pointwise_prompt()).ref)
+    if judges and mode is EvalMode.PAIRWISE:
+        refs.add(pairwise_prompt().ref)
+    if rubrics in _REWARD and settings.judge.use_llm:
+        refs.add(load_prompt(*SYNTHESIS_PROMPT).ref)
+    if rubrics in _RETRIEVES and settings.retrieval.reranker == "llm":
+        refs.add(load_prompt("retrieval", "rerank.listwise").ref)
     return sorted(refs)
 
 
-def judging_settings(settings: Settings) -> dict[str, Any]:
-    """The outcome-deciding settings as `section.key` → value (JSON types); the model is in `EvalConfig`."""
-    dumped = settings.model_dump(mode="json", include=set(_SECTIONS))
+def judging_settings(settings: Settings, rubrics: RubricSource) -> dict[str, Any]:
+    """The settings that can change this condition's outcomes, as `section.key` → value (JSON types)."""
+    if settings.judge.backend == "bt":
+        sections = ["judge"]
+    else:
+        sections = ["llm", "judge"]
+        if rubrics in _RETRIEVES:
+            sections += ["embedder", "vector_index", "retrieval"]
+        if rubrics in _REWARD:
+            sections += ["synthesis", "pruning"]
+    dumped = settings.model_dump(mode="json", include=set(sections))
     return {
         f"{section}.{key}": value
-        for section in _SECTIONS
+        for section in sections
         for key, value in sorted(dumped[section].items())
         if key not in _OPERATIONAL.get(section, set())
     }

@@ -13,11 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from judge import REFERENCE_CRITERION
-from judge.evaluation import PairOutcome, aevaluate, metrics, roc_auc, write_report
-from judge.evaluation.identity import prompt_refs
-from judge.evaluation.report import EvalMode, RubricSource
-from judge.llm_judge import Criterion, pairwise_prompt
-from judge.llm_judge.pointwise import criterion_prompt, pointwise_prompt
+from judge.evaluation import EvalMode, PairOutcome, RubricSource, aevaluate, metrics, roc_auc, write_report
+from judge.evaluation.identity import judging_settings, prompt_refs
+from judge.llm_judge import Criterion, criterion_prompt, pairwise_prompt, pointwise_prompt
 from judge.pairs import PreferencePair
 from kb import (
     ChatRequest,
@@ -255,19 +253,25 @@ def test_a_checkpoint_names_its_prompt_and_refuses_changed_judging_settings(tmp_
     assert caught.value.problems[0].field == "prompts" and "judge.pairwise@0" in caught.value.problems[0].message
 
 
-def test_the_prompts_a_checkpoint_names_follow_mode_granularity_and_rubrics(tmp_path: Path) -> None:
+def test_the_prompts_and_settings_a_checkpoint_names_follow_the_condition(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path / "kb")
-    per_criterion = settings.model_copy(
-        update={"judge": settings.judge.model_copy(update={"granularity": "criterion"})}
-    )
-    llm_rerank = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update={"reranker": "llm"})})
-    assert prompt_refs(settings, EvalMode.POINTWISE, RubricSource.NONE) == [pointwise_prompt().ref]
-    assert prompt_refs(per_criterion, EvalMode.POINTWISE, RubricSource.LEARNED) == [criterion_prompt().ref]
-    pruned = prompt_refs(llm_rerank, EvalMode.PAIRWISE, RubricSource.PRUNED)
-    listwise, synthesis = load_prompt("retrieval", "rerank.listwise").ref, load_prompt(*SYNTHESIS_PROMPT).ref
-    assert pruned == sorted([pairwise_prompt().ref, synthesis, listwise])
+    per_criterion = load_settings(data_dir=tmp_path / "kb", judge={"granularity": "criterion"})
+    llm_rerank = load_settings(data_dir=tmp_path / "kb", retrieval={"reranker": "llm"})
     no_llm = load_settings(data_dir=tmp_path / "kb", judge={"use_llm": False})
-    assert prompt_refs(no_llm, EvalMode.POINTWISE, RubricSource.RETRIEVED) == []
+    listwise, synthesis = load_prompt("retrieval", "rerank.listwise").ref, load_prompt(*SYNTHESIS_PROMPT).ref
+    pointwise, pairwise = pointwise_prompt().ref, pairwise_prompt().ref
+    assert prompt_refs(settings, EvalMode.POINTWISE, RubricSource.NONE) == [pointwise]
+    assert prompt_refs(per_criterion, EvalMode.POINTWISE, RubricSource.LEARNED) == [criterion_prompt().ref]
+    assert prompt_refs(llm_rerank, EvalMode.POINTWISE, RubricSource.RETRIEVED) == sorted([pointwise, listwise])
+    # pairwise mode scores trajectory pairs pointwise through the reward
+    assert prompt_refs(settings, EvalMode.PAIRWISE, RubricSource.PRUNED) == sorted([pointwise, pairwise, synthesis])
+    assert prompt_refs(no_llm, EvalMode.POINTWISE, RubricSource.PRUNED) == []  # verifiers only
+    assert prompt_refs(no_llm, EvalMode.POINTWISE, RubricSource.RETRIEVED) == [pointwise]  # the judge still runs
+
+    none, pruned = judging_settings(settings, RubricSource.NONE), judging_settings(settings, RubricSource.PRUNED)
+    assert "judge.votes" in none and "llm.gguf_path" in none and "llm.timeout_s" not in none
+    assert not any(k.startswith(("synthesis.", "retrieval.")) for k in none)  # no synthesis: its settings never refuse
+    assert {"synthesis.max_items", "pruning.min_met_rate", "retrieval.exact_max_rows"} <= set(pruned)
 
 
 def test_a_truncated_last_line_is_ignored_and_a_broken_one_is_not(
