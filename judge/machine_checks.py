@@ -8,8 +8,8 @@ Which checks run where:
   verdicts), or, without a τ² task, `ToolCallCheck` on the tool calls of a chat transcript;
 - rubric-set items: only `PolicyCheck`, which holds for every request; any other check on an item came from a
   neighbour (another question) and is left to the judge as text — except that a τ² replay settles the set's fix
-  steps drawn from other tasks' steps: a cause the task has (its id names them) is already verified, one it lacks
-  makes the step not applicable.
+  steps drawn only from other tasks' fix steps: one for a cause the task's own steps fix is left to the replay's
+  verdict, one for causes the task lacks (its id names them all) is not applicable.
 """
 
 from __future__ import annotations
@@ -91,19 +91,21 @@ def run_machine_checks(
 def _fix_steps_of_other_causes(
     kb: KnowledgeBase, task_rubrics: Sequence[RubricView], items: Sequence[RubricItem], match: QueryMatch
 ) -> MachineVerdicts:
-    """A τ² replay settles the rubric set's fix steps drawn from other tasks' steps. The task's causes are the
-    sub-issues its id names; a step's causes are the `subissue:` tags of the KB rubrics it came from. A step sharing
-    a cause with the task is left out (the replay verifies that cause's fix); one naming only causes the task lacks
-    is not applicable (the judge marked such steps unmet). A step of unknown cause (no τ² source), a pitfall and a
-    step carrying a policy check stay with the judge."""
-    task = kb.tau2_task_of_query(match.query.id) if match.query is not None else None
-    causes = set(subissues_of(task.task_id)) if task is not None else set()
-    own = {r.id for r in task_rubrics}
+    """A τ² replay settles the rubric set's fix steps drawn only from other tasks' fix steps. The task's causes are
+    the sub-issues its id names; the verified ones are those its own fix steps are tagged with; a step's causes are
+    the `subissue:` tags of the KB rubrics it came from. A step sharing a verified cause is left out (the replay's
+    verdict on that fix counts); one naming only causes the task lacks is not applicable (the judge marked such steps
+    unmet). The judge keeps the rest: a cause the task has but does not fix (an unfixable task's transfer), a source
+    that is not a τ² fix step, a pitfall, a step carrying a policy check."""
+    task_id = match.query.provenance.get("dataset_id") if match.query is not None else None
+    causes = set(subissues_of(task_id)) if isinstance(task_id, str) else set()
+    verified = {c for r in task_rubrics if isinstance(r.check, ToolCallCheck) for c in _subissues(r)}
     candidates = [
         item
         for item in items
         if item.kind == RubricKind.TOOL_CALL
         and item.condition
+        and item.derived_from
         and item.importance != Importance.PITFALL
         and (item.check is None or isinstance(item.check, ToolCallCheck))
         and judgeable(item, match)
@@ -112,20 +114,25 @@ def _fix_steps_of_other_causes(
     verdicts: list[CriterionVerdict] = []
     decided: set[str] = set()
     for item in candidates:
-        tags = [t for i in item.derived_from if i in sources for t in sources[i].tags]
-        named = {t.removeprefix("subissue:") for t in tags if t.startswith("subissue:")}
-        if not causes or not named:
-            continue  # the cause is not known as a sub-issue: the judge decides
-        decided.add(item.id)
-        if named & causes or own & set(item.derived_from):
-            continue
-        reason = (
-            f"the τ² task's causes ({', '.join(sorted(causes))}) do not include {', '.join(sorted(named))}; "
-            "the replay verifies the fix steps of the causes it has"
-        )
-        outcome = CheckOutcome(verdict=Verdict.NOT_APPLICABLE, reason=reason, verifier="tau2")
-        verdicts.append(_item_verdict(item, outcome, "tool_calls", gate=False))
+        cited = [sources.get(i) for i in item.derived_from]
+        if not all(r is not None and isinstance(r.check, ToolCallCheck) and _subissues(r) for r in cited):
+            continue  # not only τ² fix steps behind it: the judge decides
+        named = {c for r in cited if r is not None for c in _subissues(r)}
+        if named & verified:
+            decided.add(item.id)
+        elif not named & causes:
+            decided.add(item.id)
+            reason = (
+                f"the τ² task's causes ({', '.join(sorted(causes))}) do not include {', '.join(sorted(named))}; "
+                "the replay verifies the fix steps of the causes it has"
+            )
+            outcome = CheckOutcome(verdict=Verdict.NOT_APPLICABLE, reason=reason, verifier="tau2")
+            verdicts.append(_item_verdict(item, outcome, "tool_calls", gate=False))
     return MachineVerdicts(verdicts=tuple(verdicts), decided_items=frozenset(decided))
+
+
+def _subissues(rubric: RubricView) -> set[str]:
+    return {t.removeprefix("subissue:") for t in rubric.tags if t.startswith("subissue:")}
 
 
 def _verdict(rubric: RubricView, outcome: CheckOutcome, component: str, *, gate: bool) -> CriterionVerdict:

@@ -67,13 +67,14 @@ def test_fix_steps_of_causes_the_task_lacks_are_not_applicable(tau2_model: Rewar
     causes = set(subissues_of(row["task_id"]))
     text = next(iter(kb.find_queries(dataset_id=row["task_id"]).values())).text
     match = match_query(kb, text, task_id=row["task_id"], neighbours=None, min_similarity=1.0)
-    steps = {}  # another task's fix step per cause, and one sharing a cause with this task
-    for other in rows:
+    own = kb.rubrics(match.query.rubric_ids)  # type: ignore[union-attr]
+    steps = {"shared": next(r for r in own.values() if r.kind == "tool_call" and r.condition)}  # a fix step it has
+    for other in rows:  # another task's fix step for causes this task lacks
         query = next(iter(kb.find_queries(dataset_id=other["task_id"]).values()))
         for rubric in kb.rubrics(query.rubric_ids).values():
             named = {t.removeprefix("subissue:") for t in rubric.tags if t.startswith("subissue:")}
-            if rubric.kind == "tool_call" and named and other["task_id"] != row["task_id"]:
-                steps.setdefault("shared" if named & causes else "absent", rubric)
+            if rubric.kind == "tool_call" and named and not named & causes:
+                steps.setdefault("absent", rubric)
     assert set(steps) == {"shared", "absent"}
 
     def item(id_: str, source: str | None, **kw: object) -> RubricItem:
@@ -85,10 +86,11 @@ def test_fix_steps_of_causes_the_task_lacks_are_not_applicable(tau2_model: Rewar
         return RubricItem(**{**fields, **kw})  # type: ignore[arg-type]
 
     items = [
-        item("shared", "shared"),  # restates a step the replay verifies
+        item("shared", "shared"),  # rewrites a step the replay verifies (no check carried over)
         item("absent", "absent"),
         item("absent-pitfall", "absent", importance=Importance.PITFALL),
         item("no-tau2-source", None),
+        item("mixed-sources", "absent", derived_from=(steps["absent"].id, "policy-x")),
         item("unconditional", "absent", condition=None),
         item("a-principle", "absent", kind=RubricKind.PRINCIPLE),
     ]
