@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from judge.evaluation.report import EvalMode, RubricSource
-from judge.llm_judge import criterion_prompt, pairwise_prompt, pointwise_prompt
+from judge.llm_judge import SCREEN_VERSION, criterion_prompt, pairwise_prompt, pointwise_prompt
 from kb import Settings, load_prompt
 from retrieval import SYNTHESIS_PROMPT
 
@@ -37,8 +37,8 @@ _REWARD = (RubricSource.SYNTHESISED, RubricSource.PRUNED)  # judged through `Rew
 
 def prompt_refs(settings: Settings, mode: EvalMode, rubrics: RubricSource) -> list[str]:
     """`name@version` of every prompt the run's judging can use: the judge's (through the reward, pairwise mode
-    scores trajectory pairs pointwise, so it names both), synthesis for the reward's conditions, the LLM reranker's
-    when retrieving."""
+    scores trajectory pairs pointwise, so it names both) with the screen that redacts what it reads, synthesis for
+    the reward's conditions, the LLM reranker's when retrieving, and the client's re-ask."""
     if settings.judge.backend == "bt":
         return []
     judges = rubrics not in _REWARD or settings.judge.use_llm  # the other conditions always call the judge
@@ -51,6 +51,10 @@ def prompt_refs(settings: Settings, mode: EvalMode, rubrics: RubricSource) -> li
         refs.add(load_prompt(*SYNTHESIS_PROMPT).ref)
     if rubrics in _RETRIEVES and settings.retrieval.reranker == "llm":
         refs.add(load_prompt("retrieval", "rerank.listwise").ref)
+    if judges:
+        refs.add(f"screen@{SCREEN_VERSION}")  # what the judge reads of a response
+    if refs:
+        refs.add(load_prompt("kb.llm", "llm.reask").ref)  # any call re-asked after a parse failure
     return sorted(refs)
 
 

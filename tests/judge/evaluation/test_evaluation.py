@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from judge import REFERENCE_CRITERION
 from judge.evaluation import EvalMode, PairOutcome, RubricSource, aevaluate, metrics, roc_auc, write_report
 from judge.evaluation.identity import judging_settings, prompt_refs
-from judge.llm_judge import Criterion, criterion_prompt, pairwise_prompt, pointwise_prompt
+from judge.llm_judge import SCREEN_VERSION, Criterion, criterion_prompt, pairwise_prompt, pointwise_prompt
 from judge.pairs import PreferencePair
 from kb import (
     ChatRequest,
@@ -233,17 +233,17 @@ def test_a_checkpoint_names_its_prompt_and_refuses_changed_judging_settings(tmp_
     path = tmp_path / "outcomes.jsonl"
     _checkpointed(settings, PAIRS[:1], path, CountingJudge())
     header = _lines(path)[0]["header"]
-    assert header["prompts"] == [pairwise_prompt().ref]
+    assert pairwise_prompt().ref in header["prompts"] and pointwise_prompt().ref not in header["prompts"]
     assert header["judging"]["judge.votes"] == settings.judge.votes
     assert "llm.timeout_s" not in header["judging"] and "llm.temperature" in header["judging"]
     before = path.read_text()
 
     slower = settings.model_copy(update={"llm": settings.llm.model_copy(update={"timeout_s": 999.0})})
     assert _checkpointed(slower, PAIRS[:1], path, judge := CountingJudge()).pairs == 1 and judge.asked == []
-    more_votes = settings.model_copy(update={"judge": settings.judge.model_copy(update={"votes": 3})})
+    warmer = settings.model_copy(update={"llm": settings.llm.model_copy(update={"temperature": 0.7})})
     with pytest.raises(InputRejected) as caught:
-        _checkpointed(more_votes, PAIRS[:1], path, CountingJudge())
-    assert caught.value.problems[0].field == "judging.judge.votes"
+        _checkpointed(warmer, PAIRS[:1], path, CountingJudge())
+    assert caught.value.problems[0].field == "judging.llm.temperature"
 
     stored = json.loads(before.splitlines()[0])
     stored["header"]["prompts"] = ["judge.pairwise@0"]  # written by an older prompt version
@@ -260,13 +260,19 @@ def test_the_prompts_and_settings_a_checkpoint_names_follow_the_condition(tmp_pa
     no_llm = load_settings(data_dir=tmp_path / "kb", judge={"use_llm": False})
     listwise, synthesis = load_prompt("retrieval", "rerank.listwise").ref, load_prompt(*SYNTHESIS_PROMPT).ref
     pointwise, pairwise = pointwise_prompt().ref, pairwise_prompt().ref
-    assert prompt_refs(settings, EvalMode.POINTWISE, RubricSource.NONE) == [pointwise]
-    assert prompt_refs(per_criterion, EvalMode.POINTWISE, RubricSource.LEARNED) == [criterion_prompt().ref]
-    assert prompt_refs(llm_rerank, EvalMode.POINTWISE, RubricSource.RETRIEVED) == sorted([pointwise, listwise])
+    always = [load_prompt("kb.llm", "llm.reask").ref, f"screen@{SCREEN_VERSION}"]
+
+    def refs(s: Settings, mode: EvalMode, rubrics: RubricSource) -> list[str]:
+        return sorted(set(prompt_refs(s, mode, rubrics)) - set(always))
+
+    assert set(always) <= set(prompt_refs(settings, EvalMode.POINTWISE, RubricSource.NONE))
+    assert refs(settings, EvalMode.POINTWISE, RubricSource.NONE) == [pointwise]
+    assert refs(per_criterion, EvalMode.POINTWISE, RubricSource.LEARNED) == [criterion_prompt().ref]
+    assert refs(llm_rerank, EvalMode.POINTWISE, RubricSource.RETRIEVED) == sorted([pointwise, listwise])
     # pairwise mode scores trajectory pairs pointwise through the reward
-    assert prompt_refs(settings, EvalMode.PAIRWISE, RubricSource.PRUNED) == sorted([pointwise, pairwise, synthesis])
+    assert refs(settings, EvalMode.PAIRWISE, RubricSource.PRUNED) == sorted([pointwise, pairwise, synthesis])
     assert prompt_refs(no_llm, EvalMode.POINTWISE, RubricSource.PRUNED) == []  # verifiers only
-    assert prompt_refs(no_llm, EvalMode.POINTWISE, RubricSource.RETRIEVED) == [pointwise]  # the judge still runs
+    assert refs(no_llm, EvalMode.POINTWISE, RubricSource.RETRIEVED) == [pointwise]  # the judge still runs
 
     none, pruned = judging_settings(settings, RubricSource.NONE), judging_settings(settings, RubricSource.PRUNED)
     assert "judge.votes" in none and "llm.gguf_path" in none and "llm.timeout_s" not in none
