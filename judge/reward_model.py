@@ -249,7 +249,12 @@ class RewardModel(SyncFacade):
         rubric_set: RubricSet | None = None
         if cfg.use_llm:
             rubric_set = await abuild_rubric_set(
-                self.kb, self._client, request, neighbours=neighbours, record_usage=cfg.record_usage
+                self.kb,
+                self._client,
+                request,
+                neighbours=neighbours,
+                record_usage=cfg.record_usage,
+                settings=self.settings,  # the reward's pruning and synthesis, not the KB's
             )
             if rubric_set.error is not None:
                 if rubric_set.error.kind in _FATAL_SYNTHESIS:

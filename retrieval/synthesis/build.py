@@ -15,7 +15,17 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from kb import ChatMessage, KnowledgeBase, LLMClient, LLMReply, RubricStatus, RubricView, UsageDelta, load_prompt
+from kb import (
+    ChatMessage,
+    KnowledgeBase,
+    LLMClient,
+    LLMReply,
+    RubricStatus,
+    RubricView,
+    Settings,
+    UsageDelta,
+    load_prompt,
+)
 from retrieval.cache_keys import RUBRIC_SET_NAMESPACE, rubric_set_key
 from retrieval.identifiers import generalise, scrub_check
 from retrieval.neighbours import Neighbours
@@ -54,17 +64,21 @@ def ranked_rubrics(
     return list(seen.values())
 
 
-def offered_rubrics(kb: KnowledgeBase, neighbours: Neighbours) -> tuple[list[RubricView], list[PrunedRubric]]:
+def offered_rubrics(
+    kb: KnowledgeBase, neighbours: Neighbours, settings: Settings | None = None
+) -> tuple[list[RubricView], list[PrunedRubric]]:
     """The KB rubrics the generator is offered for these neighbours, in prompt order, and those pruning removed.
 
     Neighbours are ranked by `ranked_rubrics` under the relevance floors, pruned by their usage statistics (a
-    synchronous SQL read: call it in a worker thread from async code) and capped at `max_neighbours`.
+    synchronous SQL read: call it in a worker thread from async code) and capped at `max_neighbours`. `settings`:
+    whose synthesis and pruning settings apply (default: the KB's).
     """
-    cfg = kb.settings.synthesis
+    settings = settings or kb.settings
+    cfg = settings.synthesis
     candidates = ranked_rubrics(
         neighbours, min_query_similarity=cfg.min_query_similarity, min_rubric_similarity=cfg.min_rubric_similarity
     )
-    kept, pruned = prune(candidates, kb.usage_of([r.id for r in candidates]), kb.settings.pruning)
+    kept, pruned = prune(candidates, kb.usage_of([r.id for r in candidates]), settings.pruning)
     return kept[: cfg.max_neighbours], pruned
 
 
@@ -88,6 +102,7 @@ async def abuild_rubric_set(
     neighbours: Neighbours | None = None,
     use_cache: bool = True,
     record_usage: bool = True,
+    settings: Settings | None = None,
 ) -> RubricSet:
     """The rubric set for `question`: synthesised from its (pruned) neighbours, or a reported fallback.
 
@@ -95,14 +110,16 @@ async def abuild_rubric_set(
         neighbours: from `retrieval.retrieve`; None = retrieve here.
         use_cache: read the SQL cache (a successful synthesis is written whenever `synthesis.cache` is on).
         record_usage: count each KB rubric in the set's `derived_from` as used once.
+        settings: whose synthesis, pruning and seed apply (default: the KB's; a reward passes its own).
 
     Raises:
         Exception: whatever the embedder raises (merging and diversity need real vectors).
     """
-    cfg = kb.settings.synthesis
+    settings = settings or kb.settings
+    cfg = settings.synthesis
     if neighbours is None:
         neighbours = await asyncio.to_thread(_retrieve, kb, question)
-    offered, pruned = await asyncio.to_thread(offered_rubrics, kb, neighbours)  # SQL reads stay off the loop
+    offered, pruned = await asyncio.to_thread(offered_rubrics, kb, neighbours, settings)  # SQL reads off the loop
     prompt = load_prompt(*PROMPT)
     key = rubric_set_key(
         question,
@@ -112,7 +129,7 @@ async def abuild_rubric_set(
         settings=cfg,
         offered=[r.id for r in offered],
         embedder=kb.embedder.model_id,
-        seed=kb.settings.seed,
+        seed=settings.seed,
     )
     base = {
         "question": question,
@@ -138,7 +155,7 @@ async def abuild_rubric_set(
             _variables(question, offered, cfg.draft_items),  # what `synthesis_messages` renders
             max_tokens=cfg.max_tokens,
         )
-        result = _from_reply(kb, reply, offered, base)
+        result = _from_reply(kb, settings, reply, offered, base)
         if not result.fallback and cfg.cache:
             await asyncio.to_thread(kb.cache_put, key, RUBRIC_SET_NAMESPACE, result.model_dump_json())
     if record_usage:
@@ -154,15 +171,26 @@ def build_rubric_set(
     neighbours: Neighbours | None = None,
     use_cache: bool = True,
     record_usage: bool = True,
+    settings: Settings | None = None,
 ) -> RubricSet:
     """Sync facade of `abuild_rubric_set`; not for use inside a running event loop."""
     return asyncio.run(
-        abuild_rubric_set(kb, client, question, neighbours=neighbours, use_cache=use_cache, record_usage=record_usage)
+        abuild_rubric_set(
+            kb,
+            client,
+            question,
+            neighbours=neighbours,
+            use_cache=use_cache,
+            record_usage=record_usage,
+            settings=settings,
+        )
     )
 
 
-def _from_reply(kb: KnowledgeBase, reply: LLMReply, offered: Sequence[RubricView], base: dict) -> RubricSet:
-    cfg, seed = kb.settings.synthesis, kb.settings.seed
+def _from_reply(
+    kb: KnowledgeBase, settings: Settings, reply: LLMReply, offered: Sequence[RubricView], base: dict
+) -> RubricSet:
+    cfg, seed = settings.synthesis, settings.seed
     error: SynthesisError | None = None
     if reply.error is not None:
         error = SynthesisError(kind=SynthesisErrorKind(reply.error.kind.value), message=reply.error.message)

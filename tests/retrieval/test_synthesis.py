@@ -286,6 +286,19 @@ def test_synthesis_messages_are_what_the_generator_call_sends(refuel_kb: Knowled
     assert list(transport.requests[0].messages) == list(expected)
 
 
+def test_the_callers_pruning_settings_win_over_the_kbs(refuel_kb: KnowledgeBase) -> None:
+    refuel_kb.settings.pruning.warmup_uses = 5
+    refuel_kb.record_usage(UsageDelta(retrieval_events=10, retrieved={"r-polite": 9}))
+    never = refuel_kb.settings.model_copy(
+        update={"pruning": refuel_kb.settings.pruning.model_copy(update={"warmup_uses": 10**9})}
+    )
+    assert [p.rubric_id for p in offered_rubrics(refuel_kb, _neighbours(refuel_kb))[1]] == ["r-polite"]
+    offered, pruned = offered_rubrics(refuel_kb, _neighbours(refuel_kb), never)
+    assert pruned == [] and "r-polite" in [r.id for r in offered]
+    result, _ = _build(refuel_kb, _reply(_item("The agent answers the question asked.", sources=[1])), settings=never)
+    assert result.pruned == () and "r-polite" in result.offered
+
+
 def test_real_smollm2_follows_the_draft_schema(refuel_kb: KnowledgeBase, smollm2_llm: LLMSettings) -> None:
     refuel_kb.settings.synthesis.max_tokens, refuel_kb.settings.synthesis.draft_items = 400, 3
     client = LLMClient.from_settings(Settings(llm=smollm2_llm, data_dir=refuel_kb.settings.data_dir))
