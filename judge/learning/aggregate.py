@@ -89,7 +89,8 @@ def learned_set(
                 general.append(entry)
             else:
                 dropped.append(entry[0].text)
-                logger.info("learned: dropped a rubric quoting its pair (%r): %s", phrase, entry[0].text)
+                # pair ids only: the text quotes the pair, which may come from a data set that is never logged
+                logger.info("learned: dropped a rubric quoting its pair %s (listed in pair_specific)", entry[1][0])
         pooled = general
     kept: list[LearnedRubric] = []
     if pooled:

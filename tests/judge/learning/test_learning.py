@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from judge.learning import (
     Checkpoint,
@@ -212,7 +214,7 @@ class _OneHot:
         return np.eye(max(8, len(texts)))[: len(texts)].tolist()
 
 
-def test_the_learned_set_drops_pair_specific_rubrics_and_says_which() -> None:
+def test_the_learned_set_drops_pair_specific_rubrics_and_says_which(caplog: pytest.LogCaptureFixture) -> None:
     def result(pid: str, *texts: str) -> PairRubrics:
         rubrics = tuple(DraftRubric(text=t, kind="principle", theme="accuracy") for t in texts)
         return PairRubrics(pair_id=pid, converged=True, round=1, rubrics=rubrics, model="m", prompts=("p@1",))
@@ -221,7 +223,9 @@ def test_the_learned_set_drops_pair_specific_rubrics_and_says_which() -> None:
         result("q1", "The response names the spacing, which is '30 kHz (SCS)'.", "The response is brief."),
         result("q3", "The agent explains what data roaming does.", "The response answers the question asked."),
     ]
-    learned = learned_set(results, _OneHot(), min_gain=0.0, texts=QUESTIONS)
+    with caplog.at_level(logging.INFO, logger="judge.learning"):
+        learned = learned_set(results, _OneHot(), min_gain=0.0, texts=QUESTIONS)
+    assert "q1" in caplog.text and "30 kHz" not in caplog.text  # a pair's text (TeleQnA's) is never logged
     kept = {r.text for r in learned.rubrics}
     assert learned.pair_specific == ("The response names the spacing, which is '30 kHz (SCS)'.",)
     assert kept == {r.text for x in results for r in x.rubrics} - set(learned.pair_specific)
