@@ -34,6 +34,7 @@ from kb import (
     RubricKind,
     RubricView,
     ToolCallCheck,
+    is_answer_key,
     subissues_of,
 )
 from retrieval import RubricItem
@@ -172,7 +173,7 @@ def _item_verdict(item: RubricItem, outcome: CheckOutcome, component: str, *, ga
 def judgeable(item: RubricItem, match: QueryMatch) -> bool:
     """An item the LLM should judge: not a machine check that ran for the matched query, and never a
     question-specific answer check from another question."""
-    if isinstance(item.check, ChoiceCheck | NumericCheck):
+    if is_answer_key(item.check):
         return False  # the matched query's own answer check ran; a neighbour's belongs to another question
     matched_ids = {r.id for r in match.checked}
     return not (item.check is not None and set(item.derived_from) & matched_ids)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from judge.llm_judge import Criterion
 from judge.matching import QueryMatch
-from kb import ChoiceCheck, Importance, JudgeSettings, NumericCheck, RubricKind
+from kb import Importance, JudgeSettings, RubricKind, is_answer_key
 
 REFERENCE_CRITERION = Criterion(
     id="reference-agreement",
@@ -20,7 +20,7 @@ REFERENCE_CRITERION = Criterion(
 
 def answer_checked(match: QueryMatch) -> bool:
     """The matched KB query has an answer check (MCQ, numeric): the verifier decides correctness, not the judge."""
-    return any(isinstance(c, ChoiceCheck | NumericCheck) for c in match.checks)
+    return any(is_answer_key(c) for c in match.checks)
 
 
 def with_reference(criteria: list[Criterion], cfg: JudgeSettings, reference: str | None, match: QueryMatch) -> None:

@@ -78,6 +78,7 @@ from kb.records import (
     ToolCallCheck,
     content_hash,
     derived_id,
+    is_answer_key,
     normalise_text,
 )
 from kb.revisions import FieldChange, RevisionView, render_snapshot, text_diff
@@ -214,6 +215,7 @@ __all__ = [
     "aprobe_endpoint",
     "content_hash",
     "derived_id",
+    "is_answer_key",
     "load_embedder",
     "packaged_minilm_dir",
     "load_prompt",

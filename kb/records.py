@@ -120,6 +120,12 @@ MachineCheck = Annotated[
 ]
 
 
+def is_answer_key(check: object) -> bool:
+    """A question's own answer (its option, its number): it belongs to that question alone, so it is never offered,
+    synthesised or judged as a criterion for another one."""
+    return isinstance(check, ChoiceCheck | NumericCheck)
+
+
 class Provenance(BaseModel):
     """Where a record came from. Stored as one JSON column without its None fields, so rows written before a field
     existed read back with that field None (no schema migration)."""

@@ -11,7 +11,7 @@ from judge.evaluation.report import RubricSource
 from judge.llm_judge import Criterion
 from judge.pairs import PreferencePair
 from judge.reference import REFERENCE_CRITERION
-from kb import ChoiceCheck, Importance, KnowledgeBase, NumericCheck, RubricKind, Settings
+from kb import Importance, KnowledgeBase, RubricKind, Settings, is_answer_key
 from retrieval import Retriever
 
 # The `none` ablation's pointwise criteria: what any judge would check without rubrics.
@@ -92,7 +92,7 @@ class ConditionCriteria:
         views = []
         neighbours = self._retriever.retrieve(prompt)
         for view in [r for q in neighbours.queries for r in q.rubrics] + [r.rubric for r in neighbours.rubrics]:
-            if isinstance(view.check, ChoiceCheck | NumericCheck) or view.id in {v.id for v in views}:
+            if is_answer_key(view.check) or view.id in {v.id for v in views}:
                 continue  # a neighbour's answer key belongs to another question
             views.append(view)
         return [

@@ -24,6 +24,7 @@ from kb import (
     RubricView,
     Settings,
     UsageDelta,
+    is_answer_key,
     load_prompt,
 )
 from retrieval.cache_keys import RUBRIC_SET_NAMESPACE, rubric_set_key
@@ -44,8 +45,9 @@ def ranked_rubrics(
 ) -> list[RubricView]:
     """Neighbour rubrics interleaved by rank (standalone i, then query i's rubrics), once each, not retired.
 
-    Neighbours below their relevance floor (cosine with the request) are left out. Reward-basis rubrics (how τ²
-    combines components) are bookkeeping for verifiers, not criteria: never offered.
+    Neighbours below their relevance floor (cosine with the request) are left out. Never offered: reward-basis
+    rubrics (how τ² combines components: bookkeeping for verifiers, not criteria) and answer keys (another
+    question's option or number; the request's own, when it is a KB query, is checked by the verifiers).
     """
     keyed: list[tuple[int, int, RubricView]] = [
         (i, -1, r.rubric) for i, r in enumerate(neighbours.rubrics) if _above(r.similarity, min_rubric_similarity)
@@ -59,7 +61,8 @@ def ranked_rubrics(
     seen: dict[str, RubricView] = {}
     for _, _, rubric in sorted(keyed, key=lambda t: (t[0], t[1])):
         bookkeeping = rubric.check is not None and rubric.check.type == "reward_basis"
-        if rubric.status != RubricStatus.RETIRED and not bookkeeping and rubric.id not in seen:
+        offered = not (bookkeeping or is_answer_key(rubric.check))
+        if rubric.status != RubricStatus.RETIRED and offered and rubric.id not in seen:
             seen[rubric.id] = rubric
     return list(seen.values())
 

@@ -10,7 +10,7 @@ import pytest
 
 from kb.llm.client import LLMClient
 from kb.llm.transport import ScriptedTransport
-from kb.records import QueryRecord, RewardBasisCheck, RubricRecord, ToolCallCheck
+from kb.records import ChoiceCheck, NumericCheck, QueryRecord, RewardBasisCheck, RubricRecord, ToolCallCheck
 from kb.settings import LLMSettings, Settings, SynthesisSettings
 from kb.store import KnowledgeBase
 from kb.usage import UsageDelta
@@ -98,7 +98,9 @@ def test_neighbour_rubrics_are_interleaved_by_rank(refuel_kb: KnowledgeBase) -> 
     assert ids == ["r-identity", "r-refuel-limit", "r-refuel-call", "r-polite"]
 
 
-def test_reward_basis_bookkeeping_is_never_offered_to_the_generator(refuel_kb: KnowledgeBase) -> None:
+def test_bookkeeping_and_other_questions_answer_keys_are_never_offered_to_the_generator(
+    refuel_kb: KnowledgeBase,
+) -> None:
     refuel_kb.apply(
         [
             RubricRecord(
@@ -106,13 +108,21 @@ def test_reward_basis_bookkeeping_is_never_offered_to_the_generator(refuel_kb: K
                 kind="hard_rule",
                 text="The reward is ENV_ASSERTION.",
                 check=RewardBasisCheck(basis=["ENV_ASSERTION"]),
-            )
+            ),
+            RubricRecord(
+                id="r-option",
+                kind="hard_rule",
+                text='The response selects option 2 ("2 GB")',
+                check=ChoiceCheck(answer=2, options=["1 GB", "2 GB"]),
+            ),
+            RubricRecord(id="r-number", kind="hard_rule", text="The answer is 2 GB.", check=NumericCheck(value=2.0)),
         ]
     )
     neighbours = _neighbours(refuel_kb)
-    basis = RubricNeighbour(rubric=refuel_kb.rubrics(["r-basis"])["r-basis"], score=0.95, fused=0.03)
-    offered = ranked_rubrics(neighbours.model_copy(update={"rubrics": [basis, *neighbours.rubrics]}))
-    assert "r-basis" not in [r.id for r in offered] and len(offered) == 4
+    unofferable = refuel_kb.rubrics(["r-basis", "r-option", "r-number"]).values()
+    first = [RubricNeighbour(rubric=r, score=0.95, fused=0.03) for r in unofferable]
+    offered = ranked_rubrics(neighbours.model_copy(update={"rubrics": [*first, *neighbours.rubrics]}))
+    assert sorted(r.id for r in offered) == sorted(r.id for r in ranked_rubrics(neighbours))  # the same four
 
 
 def test_reply_maps_source_numbers_to_kb_ids_and_carries_the_one_check(refuel_kb: KnowledgeBase) -> None:
