@@ -82,6 +82,7 @@ from kb.records import (
     normalise_text,
 )
 from kb.revisions import FieldChange, RevisionView, render_snapshot, text_diff
+from kb.rubric_evidence import ANALYSIS_NAMESPACE, RubricEvidence, analysis_key
 from kb.search import Candidate, CollectionRequest, Scope, SearchEngine, SearchFilter, SearchHit
 from kb.serve import StoreServer
 from kb.settings import (
@@ -117,6 +118,7 @@ from kb.views import QueryView, RubricView
 from kb.writer import ApplyReport
 
 __all__ = [
+    "ANALYSIS_NAMESPACE",
     "DEFAULT_WEIGHTS",
     "ID_PATTERN",
     "MAX_QUERY_TEXT",
@@ -181,6 +183,7 @@ __all__ = [
     "RubricRow",
     "RubricSort",
     "RubricStatus",
+    "RubricEvidence",
     "RubricUsage",
     "RubricView",
     "ScriptedTransport",
@@ -211,6 +214,7 @@ __all__ = [
     "UISettings",
     "UsageDelta",
     "UsagePoint",
+    "analysis_key",
     "aping",
     "aprobe_endpoint",
     "content_hash",

@@ -152,6 +152,16 @@ class PruningSettings(BaseModel):
     min_verdicts: int = Field(20, ge=0, description="Verdicts needed before the met-rate rule applies.")
     max_met_rate: float = Field(0.98, ge=0.0, le=1.0, description="Met by nearly every response: not discriminative.")
     min_met_rate: float = Field(0.02, ge=0.0, le=1.0, description="Met by nearly no response: not discriminative.")
+    min_precision: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Analysed precision floor: a rubric that, in the last `telerubric analyze`, sided with the "
+        "labelled chosen response in fewer than this share of the pairs it decided misleads the judge (0 = off).",
+    )
+    min_decided: int = Field(
+        10, ge=1, description="Decided pairs the analysis needs before the precision rule applies."
+    )
     exempt_checked: bool = Field(
         True, description="Never prune rubrics with a machine check (they are verifier gates, not noise)."
     )

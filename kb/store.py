@@ -30,6 +30,7 @@ from kb.lock import ProcessLock
 from kb.progress import NoProgress, Progress
 from kb.records import QueryRecord, RubricRecord, RubricStatus
 from kb.revisions import RevisionView, rubric_history
+from kb.rubric_evidence import RubricEvidence, rubric_evidence
 from kb.search import CollectionRequest, Scope, SearchEngine, SearchFilter, SearchHit, hydrate
 from kb.settings import Settings
 from kb.sql import kb_changes_committed_here, kb_version, open_engine
@@ -217,6 +218,10 @@ class KnowledgeBase:
 
     def usage_of(self, ids: Sequence[str]) -> Mapping[str, RubricUsage]:
         return usage_of(self.engine, ids)
+
+    def evidence_of(self, ids: Sequence[str]) -> Mapping[str, RubricEvidence]:
+        """The last recorded analysis on labelled pairs of each rubric in `ids` that has one."""
+        return rubric_evidence(self.engine, ids)
 
     def cache_get(self, key: str) -> str | None:
         return cache_get(self.engine, key)

@@ -2,8 +2,10 @@
 
 A rubric is pruned when it was retrieved at least `warmup_uses` times and its retrieval rate is below the floor
 (too rare: noise) or above the ceiling (too common: generic), or, once it has `min_verdicts` verdicts,
-when nearly every or nearly no judged response met it. Comparisons are strict (`<`, `>`); rubrics
-without statistics are kept; with `exempt_checked`, rubrics carrying a machine check are never pruned.
+when nearly every or nearly no judged response met it; or when the last rubric analysis on labelled pairs saw it
+decide at least `min_decided` pairs and side with the chosen response in fewer than `min_precision` of them (it
+misleads the judge). Comparisons are strict (`<`, `>`); rubrics without statistics or analysis are kept; with
+`exempt_checked`, rubrics carrying a machine check are never pruned.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
-from kb import PruningSettings, RubricUsage, RubricView
+from kb import PruningSettings, RubricEvidence, RubricUsage, RubricView
 from retrieval.rubric_set import PrunedRubric, PruneReason
 
 logger = logging.getLogger(__name__)
@@ -36,22 +38,36 @@ def prune_reason(stats: RubricUsage, settings: PruningSettings) -> tuple[PruneRe
     return None
 
 
+def against_label(evidence: RubricEvidence, settings: PruningSettings) -> tuple[PruneReason, float] | None:
+    """`AGAINST_LABEL` when the analysis saw the rubric decide enough pairs and mostly side with `rejected`."""
+    if evidence.precision is None or evidence.n_decided < settings.min_decided:
+        return None
+    return (PruneReason.AGAINST_LABEL, settings.min_precision) if evidence.precision < settings.min_precision else None
+
+
 def prune(
-    items: Sequence[RubricView], stats: Mapping[str, RubricUsage], settings: PruningSettings
+    items: Sequence[RubricView],
+    stats: Mapping[str, RubricUsage],
+    settings: PruningSettings,
+    evidence: Mapping[str, RubricEvidence] | None = None,
 ) -> tuple[list[RubricView], list[PrunedRubric]]:
-    """Split `items` into kept (order preserved) and pruned, with the reason and rates of each pruned one."""
+    """Split `items` into kept (order preserved) and pruned, with the reason and numbers of each pruned one.
+    `evidence`: the recorded analyses (`kb.evidence_of`), none by default."""
+    evidence = evidence or {}
     kept: list[RubricView] = []
     pruned: list[PrunedRubric] = []
     for rubric in items:
-        row = stats.get(rubric.id)
+        row, found = stats.get(rubric.id), evidence.get(rubric.id)
         decision = None
-        if row is not None and not (settings.exempt_checked and rubric.check is not None):
-            decision = prune_reason(row, settings)
+        if not (settings.exempt_checked and rubric.check is not None):
+            decision = (prune_reason(row, settings) if row else None) or (
+                against_label(found, settings) if found else None
+            )
         if decision is None:
             kept.append(rubric)
             continue
         reason, threshold = decision
-        assert row is not None
+        row = row or RubricUsage(rubric_id=rubric.id)
         pruned.append(
             PrunedRubric(
                 rubric_id=rubric.id,
@@ -62,6 +78,8 @@ def prune(
                 met_rate=row.met_rate,
                 retrieved=row.retrieved,
                 verdicts=row.verdicts,
+                precision=found.precision if found else None,
+                decided=found.n_decided if found else 0,
             )
         )
     if pruned:

@@ -23,6 +23,7 @@ class PruneReason(StrEnum):
     TOO_COMMON = "too_common"  # retrieval rate above pruning.max_retrieval_rate: generic
     ALWAYS_MET = "always_met"  # met rate above pruning.max_met_rate: not discriminative
     NEVER_MET = "never_met"  # met rate below pruning.min_met_rate: not discriminative
+    AGAINST_LABEL = "against_label"  # analysed precision below pruning.min_precision: misleads the judge
 
 
 class PrunedRubric(BaseModel, frozen=True):
@@ -36,6 +37,8 @@ class PrunedRubric(BaseModel, frozen=True):
     met_rate: float | None = Field(None, description="met / (met + not met); None without verdicts.")
     retrieved: int = Field(0, ge=0)
     verdicts: int = Field(0, ge=0, description="met + not met.")
+    precision: float | None = Field(None, description="Analysed precision on labelled pairs; None if not analysed.")
+    decided: int = Field(0, ge=0, description="Labelled pairs the analysis saw it decide.")
 
 
 class SynthesisErrorKind(StrEnum):

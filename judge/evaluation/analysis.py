@@ -30,12 +30,22 @@ from judge.evaluation.report import EvalConfig, EvalMode, Metrics, PairOutcome, 
 from judge.llm_judge import Criterion
 from judge.pairs import PreferencePair
 from judge.result import CriterionVerdict, Verdict
-from kb import Importance, KnowledgeBase, Progress, RubricUsage, RubricView, Settings, Transport
+from kb import (
+    ANALYSIS_NAMESPACE,
+    Importance,
+    KnowledgeBase,
+    Progress,
+    RubricEvidence,
+    RubricUsage,
+    RubricView,
+    Settings,
+    Transport,
+    analysis_key,
+)
 
 logger = logging.getLogger(__name__)
 
-ANALYSIS_NAMESPACE = "rubric_analysis"  # KB cache namespace of stored analyses (no schema of its own)
-LATEST_KEY = "rubric_analysis:latest"  # → {"path", "created_at", "rubrics", "pairs_source", ...}
+LATEST_KEY = analysis_key("latest")  # → {"path", "created_at", "rubrics", "pairs_source", ...}
 ANALYSED_SOURCES = (RubricSource.RETRIEVED, RubricSource.SYNTHESISED, RubricSource.PRUNED, RubricSource.LEARNED)
 
 
@@ -63,27 +73,17 @@ class UsageStats(BaseModel, frozen=True):
         )
 
 
-class RubricAnalysis(BaseModel, frozen=True):
-    """One rubric's coverage, precision and contribution over the analysed pairs."""
+class RubricAnalysis(RubricEvidence, frozen=True):
+    """One rubric's coverage, precision and contribution over the analysed pairs (the decisions are `RubricEvidence`,
+    what pruning reads back from the KB)."""
 
-    id: str
     text: str
     kind: str
     importance: str
     in_kb: bool = Field(False, description="A KB rubric (else a synthesised or learned criterion's own id).")
     n_pairs_present: int = Field(description="Judged pairs in whose verdicts it appears (either response).")
-    n_decided: int = Field(description="Judged pairs it decided: met for one response, not met for the other.")
-    n_agree: int = Field(description="Decided pairs where its side is the labelled chosen response.")
     coverage: float | None = Field(None, description="n_decided ÷ judged pairs; None without judged pairs.")
-    precision: float | None = Field(None, description="n_agree ÷ n_decided; None when it never decides.")
-    contribution: float | None = Field(
-        None,
-        description="Pair accuracy of the full set minus accuracy without this rubric, both recomputed from the same "
-        "verdicts (ties and errors count as wrong); None without labelled pairs.",
-    )
     usage: UsageStats | None = Field(None, description="KB usage statistics; None when the KB holds none for it.")
-    recorded_at: str | None = Field(None, description="UTC time the entry was stored in the KB (record_analysis).")
-    pairs_source: str | None = Field(None, description="The pair set of the run that produced this entry.")
     analysis_path: str | None = Field(None, description="The run's analysis.json.")
 
 
@@ -263,14 +263,11 @@ def analyse_rubrics(pairs: Sequence[PreferencePair], settings: Settings, **kwarg
     return asyncio.run(aanalyse_rubrics(pairs, settings, **kwargs))
 
 
-def analysis_key(rubric_id: str) -> str:
-    return f"{ANALYSIS_NAMESPACE}:{rubric_id}"
-
-
 def record_analysis(kb: KnowledgeBase, report: AnalysisReport, path: Path | str) -> int:
-    """Store the analysis where pruning and the UI can read it without a schema change: the KB's key-value cache
-    (namespace `rubric_analysis`) holds the path of `analysis.json` under `rubric_analysis:latest` and each KB
-    rubric's entry under `rubric_analysis:<id>` (a later analysis replaces it). Returns the entries stored."""
+    """Store the analysis where pruning (`kb.evidence_of`) and the UI read it, without a schema change: the KB's
+    key-value cache (namespace `rubric_analysis`) holds the path of `analysis.json` under `rubric_analysis:latest`
+    and each KB rubric's entry under `rubric_analysis:<id>` (a later analysis replaces it). Returns the entries
+    stored."""
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     latest = {
         "path": str(Path(path).resolve()),

@@ -72,16 +72,17 @@ def offered_rubrics(
 ) -> tuple[list[RubricView], list[PrunedRubric]]:
     """The KB rubrics the generator is offered for these neighbours, in prompt order, and those pruning removed.
 
-    Neighbours are ranked by `ranked_rubrics` under the relevance floors, pruned by their usage statistics (a
-    synchronous SQL read: call it in a worker thread from async code) and capped at `max_neighbours`. `settings`:
-    whose synthesis and pruning settings apply (default: the KB's).
+    Neighbours are ranked by `ranked_rubrics` under the relevance floors, pruned by their usage statistics and
+    recorded analyses (synchronous SQL reads: call it in a worker thread from async code) and capped at
+    `max_neighbours`. `settings`: whose synthesis and pruning settings apply (default: the KB's).
     """
     settings = settings or kb.settings
     cfg = settings.synthesis
     candidates = ranked_rubrics(
         neighbours, min_query_similarity=cfg.min_query_similarity, min_rubric_similarity=cfg.min_rubric_similarity
     )
-    kept, pruned = prune(candidates, kb.usage_of([r.id for r in candidates]), settings.pruning)
+    ids = [r.id for r in candidates]
+    kept, pruned = prune(candidates, kb.usage_of(ids), settings.pruning, kb.evidence_of(ids))
     return kept[: cfg.max_neighbours], pruned
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.records import ToolCallCheck
+from kb.rubric_evidence import RubricEvidence
 from kb.settings import PruningSettings
 from kb.usage import RubricUsage
 from kb.views import RubricView
@@ -86,3 +87,26 @@ def test_zero_warmup_prunes_from_the_first_retrieval() -> None:
     cfg = CFG.model_copy(update={"warmup_uses": 0})
     assert prune_reason(_stats(1, 1), cfg) == (PruneReason.TOO_COMMON, 0.6)
     assert prune_reason(_stats(0, 0), cfg) is None  # no retrievals yet: no rate, nothing to decide
+
+
+def _evidence(rubric_id: str, decided: int, agree: int) -> RubricEvidence:
+    return RubricEvidence(id=rubric_id, n_decided=decided, n_agree=agree, precision=agree / decided)
+
+
+def test_an_analysis_that_saw_a_rubric_side_against_the_label_prunes_it() -> None:
+    items = [_view("misleads"), _view("few"), _view("fair"), _view("gate", checked=True), _view("unseen")]
+    evidence = {
+        "misleads": _evidence("misleads", 12, 5),  # 5 of 12: below 0.5
+        "few": _evidence("few", 9, 0),  # below min_decided
+        "fair": _evidence("fair", 10, 5),  # exactly the floor is kept
+        "gate": _evidence("gate", 20, 0),  # a machine check is never pruned
+    }
+    kept, pruned = prune(items, {}, CFG, evidence)
+    assert [r.id for r in kept] == ["few", "fair", "gate", "unseen"]
+    assert [(p.rubric_id, p.reason, p.threshold, p.decided) for p in pruned] == [
+        ("misleads", PruneReason.AGAINST_LABEL, 0.5, 12)
+    ]
+    assert pruned[0].precision == pytest.approx(5 / 12) and pruned[0].retrieved == 0  # no usage statistics
+    assert prune(items, {}, CFG.model_copy(update={"min_precision": 0.0}), evidence)[1] == []  # 0 = off
+    usage = {"misleads": _stats(61, 100).model_copy(update={"rubric_id": "misleads"})}
+    assert prune(items, usage, CFG, evidence)[1][0].reason == PruneReason.TOO_COMMON  # usage rules come first

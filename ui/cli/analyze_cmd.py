@@ -33,7 +33,9 @@ def analyze_command(
     limit: int | None = typer.Option(None, "--limit", min=1, help="Judge only the first N pairs."),
     granularity: str | None = typer.Option(None, "--granularity", help="response | criterion (default: settings)."),
     held_out: bool = typer.Option(False, "--held-out", help="TeleQnA builders: only the held-out categories."),
-    record: bool = typer.Option(True, "--record/--no-record", help="Store the analysis in the KB for the UI."),
+    record: bool = typer.Option(
+        True, "--record/--no-record", help="Store the analysis in the KB, where pruning and the UI read it."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the analysis as JSON on stdout."),
 ) -> None:
     """Judge each pair pointwise with per-criterion verdicts, then analyse every rubric: coverage (pairs it

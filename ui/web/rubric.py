@@ -46,28 +46,32 @@ def _provenance(view: RubricView) -> None:
     st.table({"": [labels.get(k, k) for k in view.provenance], "value": [str(v) for v in view.provenance.values()]})
 
 
-def _pruning(cfg: Settings, view: RubricView, usage: RubricUsage) -> None:
+def _pruning(kb: KnowledgeBase, cfg: Settings, view: RubricView, usage: RubricUsage) -> None:
     st.markdown("**Pruning now**")
-    _, pruned = prune([view], {view.id: usage}, cfg.pruning)
+    evidence = kb.evidence_of([view.id])
+    _, pruned = prune([view], {view.id: usage}, cfg.pruning, evidence)
     p = cfg.pruning
     if view.status == "retired":
         st.info("Retired: retrieval never returns it, so it is neither used nor pruned.")
     elif pruned:
         why = pruned[0]
-        st.warning(f"Pruning would drop it: **{why.reason}** (the rate crossed {why.threshold:g}).")
+        st.warning(f"Pruning would drop it: **{why.reason}** (it crossed {why.threshold:g}).")
     elif view.check is not None and p.exempt_checked:
         st.success("Kept: it carries a machine check, which pruning never drops (pruning.exempt_checked).")
     else:
         st.success("Kept: no pruning rule fires on its current counts.")
     rate = "—" if usage.retrieval_rate is None else f"{usage.retrieval_rate:.2%}"
     met = "—" if usage.met_rate is None else f"{usage.met_rate:.2%}"
+    found = evidence.get(view.id)
+    precision = "not analysed" if found is None else f"{_share(found.precision)} of {found.n_decided} decided pairs"
     st.table(
         {
             "rule": ["warm-up (retrievals before any rule)", "hit rate (too rare / too common)",
-                     "met rate (never / always met)"],
-            "this rubric": [f"{usage.retrieved} retrieved", rate, f"{met} of {usage.verdicts} verdicts"],
+                     "met rate (never / always met)", "analysed precision (against the label)"],
+            "this rubric": [f"{usage.retrieved} retrieved", rate, f"{met} of {usage.verdicts} verdicts", precision],
             "setting": [f"{p.warmup_uses}", f"{p.min_retrieval_rate:g} – {p.max_retrieval_rate:g}",
-                        f"{p.min_met_rate:g} – {p.max_met_rate:g} after {p.min_verdicts} verdicts"],
+                        f"{p.min_met_rate:g} – {p.max_met_rate:g} after {p.min_verdicts} verdicts",
+                        f"at least {p.min_precision:g} after {p.min_decided} decided pairs"],
         }
     )  # fmt: skip
 
@@ -174,7 +178,7 @@ def render(kb: KnowledgeBase, cfg: Settings, who: Access) -> None:
         with left:
             _provenance(view)
         with right:
-            _pruning(cfg, view, usage)
+            _pruning(kb, cfg, view, usage)
         _usage(kb, view, usage)
         _analysis(kb, view)
         _queries(kb, view)

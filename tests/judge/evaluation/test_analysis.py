@@ -19,6 +19,7 @@ from judge.result import CriterionVerdict, Decider, Verdict
 from kb import (
     Importance,
     KnowledgeBase,
+    PruningSettings,
     RubricKind,
     RubricRecord,
     ScriptedTransport,
@@ -26,6 +27,7 @@ from kb import (
     UsageDelta,
     load_settings,
 )
+from retrieval import PruneReason, prune
 
 PAIRS = [
     PreferencePair(id=f"p{i}", prompt=f"Question {i}?", chosen=f"good answer {i}", rejected=f"bad answer {i}")
@@ -150,6 +152,29 @@ def test_kb_usage_and_stored_entries(tmp_path: Path, kb: KnowledgeBase) -> None:
     assert stored.model_copy(update={"recorded_at": None, "pairs_source": None, "analysis_path": None}) == agrees
     assert stored.recorded_at and stored.analysis_path == str(paths["json"].resolve())
     assert latest_analysis_path(kb) == paths["json"].resolve()
+
+
+def test_a_recorded_analysis_feeds_pruning(tmp_path: Path, kb: KnowledgeBase) -> None:
+    kb.apply(
+        [
+            RubricRecord(id=c.id, text=c.text, kind=RubricKind.PRINCIPLE, importance=Importance.IMPORTANT)
+            for c in CRITERIA
+        ]
+    )
+    ids = [c.id for c in CRITERIA]
+    views = list(kb.rubrics(ids).values())
+    report, _ = _analyse(tmp_path, kb)
+    record_analysis(kb, report, write_analysis(report, tmp_path / "out")["json"])
+    evidence = kb.evidence_of([*ids, "r-unknown"])
+    assert sorted(evidence) == ids  # r-silent never decided, but it was analysed
+    assert (evidence["r-wrong"].n_decided, evidence["r-wrong"].precision) == (1, 0.0)
+    # r-wrong sided against the label in its one decided pair: pruned once one decision is enough evidence
+    kept, pruned = prune(views, {}, PruningSettings(min_decided=1), evidence)
+    assert [r.id for r in kept] == ["r-agrees", "r-silent"]
+    assert [(p.rubric_id, p.reason, p.precision, p.decided) for p in pruned] == [
+        ("r-wrong", PruneReason.AGAINST_LABEL, 0.0, 1)
+    ]
+    assert prune(views, {}, PruningSettings(), evidence)[1] == []  # the default needs 10 decided pairs
 
 
 def test_cli_analyze_writes_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -75,3 +75,22 @@ def test_a_rubric_without_an_analysis_says_how_to_make_one(page: Page, page_kb: 
     at = no_exception(page(view="rubric", id="w-identify"))
     assert "Not analysed yet — run `telerubric analyze PAIRS --out DIR`." in _text(at, "info")
     assert "coverage" not in _metrics(at) and "review or retire" not in _text(at, "warning")
+
+
+def test_pruning_drops_a_rubric_its_analysis_saw_side_against_the_label(
+    page: Page, page_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    report = AnalysisReport.model_validate(
+        {
+            "config": {"mode": "pointwise", "rubrics": "retrieved", "granularity": "criterion", "use_llm": True,
+                       "model": "m"},
+            "overall": {"n": 16},
+            "pairs": 16, "labelled": 16, "judged": 16, "gate_cap": 0.0,
+            "rubrics": [_entry("w-apn", present=14, decided=12, agree=3, contribution=-0.25)],
+        }
+    )  # fmt: skip
+    assert record_analysis(page_kb, report, tmp_path / "analysis.json") == 1
+    at = no_exception(page(view="rubric", id="w-apn"))
+    assert "Pruning would drop it: **against_label** (it crossed 0.5)" in _text(at, "warning")
+    rules = "\n".join(t.value.to_string() for t in at.table)
+    assert "25% of 12 decided pairs" in rules and "at least 0.5 after 10 decided pairs" in rules
