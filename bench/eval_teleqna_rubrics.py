@@ -66,11 +66,11 @@ def build_kb(kb: KnowledgeBase, zip_path: Path, held_out: set[str], sample: int,
 
 
 def learn(kb: KnowledgeBase, settings: Settings, pairs: list, folder: Path, rounds: int, seed: int) -> list:
-    """Learned rubrics from training-category pairs (resumable in `folder`), as judge criteria."""
+    """Learned rubrics from training-category pairs (resumable in `folder`), as judge criteria. They stay in
+    `folder`, out of the KB: as drafts there they would be retrieved, and `retrieved` / `pruned` would judge them."""
     started = time.perf_counter()
-    report = asyncio.run(
-        alearn_from_pairs(pairs, LLMClient.from_settings(settings), kb, folder, rounds=rounds, seed=seed)
-    )
+    client = LLMClient.from_settings(settings)
+    report = asyncio.run(alearn_from_pairs(pairs, client, kb, folder, rounds=rounds, seed=seed, write=False))
     learned_set = load_learned(folder)
     learned = criteria_of_learned(learned_set)
     print(  # counts only: rubric texts can quote TeleQnA, which is never logged
@@ -116,7 +116,8 @@ def main() -> None:
         f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k not in ("zip", "work", "out") and v
     )
     work = args.work or Path(tempfile.mkdtemp(prefix="eval-teleqna-"))
-    settings = load_settings(data_dir=work / "kb")
+    # no usage counting: judging one condition must not change what pruning keeps for the next
+    settings = load_settings(data_dir=work / "kb", retrieval={"record_usage": False}, judge={"record_usage": False})
     source = f"TeleQnA open, held-out categories {', '.join(split.held_out_categories)}"
     title = "TeleQnA held-out pairs: what rubrics buy"
     try:
