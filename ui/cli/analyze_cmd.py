@@ -18,7 +18,7 @@ from judge import (
 )
 from kb import BarProgress
 from ui.cli.common import cli_errors, open_kb, settings
-from ui.cli.eval_cmd import PAIRS_HELP, load_pair_source
+from ui.cli.eval_cmd import PAIRS_HELP, load_pair_source, seen_held_out
 
 ANALYSED = (RubricSource.RETRIEVED, RubricSource.SYNTHESISED, RubricSource.PRUNED, RubricSource.LEARNED)
 
@@ -50,6 +50,8 @@ def analyze_command(
         chosen = load_pair_source(pairs, held_out=held_out, seed=cfg.seed)
         criteria = criteria_of_learned(load_learned(learned)) if learned else []
         with open_kb(cfg, progress=not as_json) as kb:  # rubric text and usage statistics come from the KB
+            if held_out and rubrics is not RubricSource.LEARNED and (warning := seen_held_out(kb, chosen)):
+                typer.echo(warning, err=True)
             report = asyncio.run(
                 aanalyse_rubrics(
                     chosen,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from judge import (
     tau2_pairs,
     write_report,
 )
-from kb import BarProgress
+from kb import BarProgress, KnowledgeBase, QueryFilter
 from ui.cli.common import cli_errors, open_kb, settings
 
 PAIRS_HELP = (
@@ -34,19 +35,41 @@ PAIRS_HELP = (
 )
 
 
-def load_pair_source(spec: str, *, held_out: bool = False, seed: int = 0) -> list[PreferencePair]:
-    """Pairs from a file or a `builder:path` spec (TeleQnA is built in memory; its text is never written)."""
+def load_pair_source(spec: str, *, held_out: bool = False, train: bool = False, seed: int = 0) -> list[PreferencePair]:
+    """Pairs from a file or a `builder:path` spec (TeleQnA is built in memory; its text is never written).
+
+    TeleQnA builders split by category (`split_by_category`, seeded): `held_out` keeps the held-out categories,
+    `train` the others. A τ² spec without a split reads `test`, or `train` with `train`."""
+    if held_out and train:
+        raise ValueError("choose the held-out or the train pairs, not both")
     kind, _, rest = spec.partition(":")
     if kind == "tau2" and rest:
         folder, _, split = rest.partition(":")
-        return tau2_pairs(Path(folder), split=split or "test")
+        return tau2_pairs(Path(folder), split=split or ("train" if train else "test"))
     if kind in ("teleqna", "teleqna-open") and rest:
         items = load_mcq_items(Path(rest))
         pairs = (mcq_pairs if kind == "teleqna" else open_pairs)(items, seed=seed)
-        if held_out:
-            pairs = list(split_by_category(pairs, seed=seed).held_out)
+        if held_out or train:
+            split = split_by_category(pairs, seed=seed)
+            pairs = list(split.held_out if held_out else split.train)
         return [pairs[i] for i in np.random.default_rng(seed).permutation(len(pairs))]  # --limit takes a sample
     return read_pairs(Path(spec))
+
+
+def seen_held_out(kb: KnowledgeBase, pairs: Sequence[PreferencePair]) -> str | None:
+    """A warning when the KB holds TeleQnA questions of the held-out pairs' categories: retrieved and synthesised
+    rubrics could then carry their answers (None when it holds none)."""
+    categories = sorted({p.category for p in pairs if p.category})
+    if not categories:
+        return None
+    found = kb.list_queries(QueryFilter(sources=["teleqna"], tags_any=[f"category:{c}" for c in categories], limit=1))
+    if not found.total:
+        return None
+    return (
+        f"warning: the KB holds {found.total} TeleQnA question(s) of the held-out categories ({', '.join(categories)}):"
+        " retrieved and synthesised rubrics can carry their answers. Judge with a KB built without them (as "
+        "bench/eval_teleqna_rubrics.py does)."
+    )
 
 
 def eval_command(
@@ -58,7 +81,12 @@ def eval_command(
     limit: int | None = typer.Option(None, "--limit", min=1, help="Judge only the first N pairs."),
     learned: Path | None = typer.Option(None, "--learned", help="learned.json (or its folder) for --rubrics learned."),
     held_out: bool = typer.Option(False, "--held-out", help="TeleQnA builders: only the held-out categories."),
-    no_llm: bool = typer.Option(False, "--no-llm", help="Verifiers only (judge.use_llm = false)."),
+    no_llm: bool = typer.Option(
+        False,
+        "--no-llm",
+        help="judge.use_llm = false: the reward's conditions (synthesised, pruned) run verifiers only; the others "
+        "judge their criteria with the LLM.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
     resume: bool = typer.Option(
         False,
@@ -79,6 +107,8 @@ def eval_command(
         criteria = criteria_of_learned(load_learned(learned)) if learned else []
         needs_kb = rubrics not in (RubricSource.NONE, RubricSource.LEARNED)
         with open_kb(cfg, progress=not as_json) if needs_kb else _nothing() as kb:
+            if held_out and kb is not None and (warning := seen_held_out(kb, chosen)):
+                typer.echo(warning, err=True)
             report = asyncio.run(
                 aevaluate(
                     chosen,

@@ -35,10 +35,12 @@ def learn_pairs(
 ) -> None:
     """Learn validated rubric sets pair by pair (checkpointed), aggregate them, and add them to the KB as drafts.
 
-    Interrupt it any time: a rerun with the same FILE and --out skips finished pairs and adds no duplicates."""
+    Builders learn from their training part only, so `telerubric eval SPEC --held-out` stays held out: TeleQnA from
+    the train categories, τ² from the train split unless the spec names one. Interrupt it any time: a rerun with
+    the same FILE and --out skips finished pairs and adds no duplicates."""
     with cli_errors():
         cfg = settings()
-        pairs = load_pair_source(file, seed=cfg.seed)[:limit]
+        pairs = load_pair_source(file, train=True, seed=cfg.seed)[:limit]
         folder = out or cfg.data_dir / "learn"
         client = LLMClient.from_settings(cfg)
         with open_kb(cfg, progress=not as_json) as kb:

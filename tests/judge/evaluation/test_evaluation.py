@@ -116,6 +116,18 @@ def test_llm_faults_are_error_outcomes(tmp_path: Path) -> None:
     assert all(o.error and o.error.startswith("timeout") for o in report.outcomes)
 
 
+def test_eval_warns_when_the_kb_holds_questions_of_the_held_out_categories(kb: KnowledgeBase) -> None:
+    from ui.cli.eval_cmd import seen_held_out
+
+    held = [p.model_copy(update={"category": "research_publications"}) for p in PAIRS[:2]]
+    assert seen_held_out(kb, held) is None
+    tags = ["teleqna", "category:research_publications"]
+    kb.apply([QueryRecord(id="q-held", text="Which release introduced NR-U?", source="teleqna", tags=tags)])
+    warning = seen_held_out(kb, held)
+    assert warning is not None and "holds 1 TeleQnA question(s)" in warning and "(research_publications)" in warning
+    assert seen_held_out(kb, PAIRS) is None  # the KB's question is of another category
+
+
 def test_cli_eval_writes_the_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from ui.cli import eval_cmd
     from ui.cli.main import app

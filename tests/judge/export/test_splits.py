@@ -116,3 +116,20 @@ def test_only_verified_builders_are_accepted() -> None:
     assert parse_pair_spec("tau2:/data/tau2:test").path == Path("/data/tau2")
     with pytest.raises(ExportError, match="teleqna:ZIP or tau2:DIR"):
         parse_pair_spec("pairs.jsonl")
+
+
+def test_learning_reads_only_pairs_the_evaluation_never_judges(
+    teleqna_zip: Path, tau2_dir: Path, evaluation: list[PreferencePair]
+) -> None:
+    """`telerubric learn pairs` loads builders with `train=True`: TeleQnA's train categories, τ²'s train split."""
+    learned = [
+        *load_pair_source(f"teleqna-open:{teleqna_zip}", train=True, seed=0),
+        *load_pair_source(f"tau2:{tau2_dir}", train=True, seed=0),
+    ]
+    assert learned and not {p.id for p in learned} & {p.id for p in evaluation}
+    assert not {p.category for p in learned if p.source.startswith("teleqna")} & {
+        p.category for p in evaluation if p.source.startswith("teleqna")
+    }
+    assert not {p.task_id for p in learned if p.task_id} & {p.task_id for p in evaluation if p.task_id}
+    with pytest.raises(ValueError, match="not both"):
+        load_pair_source(f"teleqna:{teleqna_zip}", held_out=True, train=True)
