@@ -34,12 +34,13 @@ def _teleqna(model: RewardModel) -> list[str]:
         checks = [r.check for r in kb.rubrics(query.rubric_ids).values() if isinstance(r.check, ChoiceCheck)]
         if not checks:
             continue
-        right, wrong = checks[0].answer, 1 if checks[0].answer != 1 else 2
+        check = checks[0]
+        right, wrong = check.answer, 1 if check.answer != 1 else 2
         lines = [
             f"== TeleQnA {query.provenance.get('dataset_id', query_id)} (text not shown: the data set is encrypted)"
         ]
         for label, answer in (("right", right), ("wrong", wrong)):
-            result = model.score(query.text, f"The answer is option {answer}.")
+            result = model.score(query.text, f"The answer is option {answer}: {check.options[answer - 1]}")
             lines.append(f"-- {label} answer (option {answer}): {_summary(result)}")
             lines.append(f"   verdicts: {_counts(result)}")
         return lines
