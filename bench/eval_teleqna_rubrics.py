@@ -9,8 +9,13 @@ synthesised + pruned set (the default reward) and rubrics learned from training-
 The conditions advance together, `--chunk` pairs at a time, and the comparison is rewritten after each chunk, so a
 stopped run has every condition over the same pairs. With `--work`, the KB, the learned rubrics and each condition's
 judged pairs (`WORK/<condition>.jsonl`) are kept: rerunning the identical command continues where it stopped.
+`--checkpoints` puts the judged pairs elsewhere: the repository keeps them in `bench/checkpoints/eval_teleqna/`
+(ids and scores only), so the 200 pairs accumulate across machines whose work folders are not kept. Each file's
+header holds the KB's content digest (and the learned set's): a KB rebuilt from the same data on another machine
+reuses them, a different one is refused.
 
-    .venv/bin/python -m bench.eval_teleqna_rubrics --pairs 200 --work /tmp/eval-teleqna --out bench/results/eval_teleqna
+    .venv/bin/python -m bench.eval_teleqna_rubrics --pairs 200 --chunk 5 --work /tmp/eval-teleqna \
+        --checkpoints bench/checkpoints/eval_teleqna --out bench/results/eval_teleqna
 
 TeleQnA's text is read from the encrypted zip in memory; nothing here writes or prints it (reports hold pair ids).
 """
@@ -95,6 +100,7 @@ def main() -> None:
     parser.add_argument(
         "--work", type=Path, default=None, help="keep the KB, learned rubrics and judged pairs here (resumable)"
     )
+    parser.add_argument("--checkpoints", type=Path, default=None, help="the conditions' judged pairs (default: --work)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/eval_teleqna")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -112,10 +118,12 @@ def main() -> None:
     learn_from = [split.train[i] for i in rng.permutation(len(split.train))[: args.learn_pairs]]
     print(f"held-out categories {split.held_out_categories}: {len(split.held_out)} pairs, judging {len(held)}")
 
+    locations = ("zip", "work", "checkpoints", "out")
     command = "python -m bench.eval_teleqna_rubrics " + " ".join(
-        f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k not in ("zip", "work", "out") and v
+        f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k not in locations and v
     )
     work = args.work or Path(tempfile.mkdtemp(prefix="eval-teleqna-"))
+    checkpoints = args.checkpoints or work
     # no usage counting: judging one condition must not change what pruning keeps for the next
     settings = load_settings(data_dir=work / "kb", retrieval={"record_usage": False}, judge={"record_usage": False})
     source = f"TeleQnA open, held-out categories {', '.join(split.held_out_categories)}"
@@ -145,7 +153,7 @@ def main() -> None:
                             rubrics=condition,
                             learned=learned if condition == "learned" else (),
                             pairs_source=source,
-                            checkpoint=work / f"{condition}.jsonl",
+                            checkpoint=checkpoints / f"{condition}.jsonl",
                         )
                     )
                     r = reports[-1]

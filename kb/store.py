@@ -23,6 +23,7 @@ from kb.curation import (
     query_detail,
     rubric_facets,
 )
+from kb.digest import content_digest
 from kb.edits import RubricChanges, RubricEdit, refresh_index, save_rubric
 from kb.embedders import Embedder, load_embedder
 from kb.index_sync import DoctorReport, IndexSync, diagnose, repair
@@ -150,6 +151,10 @@ class KnowledgeBase:
 
     def stats(self) -> KBStats:
         return collect_stats(self.engine, self.index)
+
+    def content_digest(self, *, pruning_inputs: bool = False) -> str:
+        """sha256 of the rubrics, queries and links (with `pruning_inputs`, also usage and analyses): `kb.digest`."""
+        return content_digest(self.engine, pruning_inputs=pruning_inputs)
 
     def doctor(self, *, fix: bool = False) -> DoctorReport:
         report = diagnose(self.engine, self.index)

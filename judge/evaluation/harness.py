@@ -105,8 +105,13 @@ class Evaluation:
 
     @property
     def criteria_tag(self) -> str:
-        """What fixes the judged criteria beyond the configuration (`ConditionCriteria.tag`)."""
-        return self.conditions.tag
+        """What fixes the judged criteria beyond the configuration: `ConditionCriteria.tag`, and for the conditions
+        that read the KB its content digest (with the pruning inputs for `pruned`)."""
+        reads_kb = self.rubrics in (RubricSource.RETRIEVED, RubricSource.SYNTHESISED, RubricSource.PRUNED)
+        if not reads_kb or self.settings.judge.backend == "bt":
+            return self.conditions.tag
+        digest = self.model.kb.content_digest(pruning_inputs=self.rubrics is RubricSource.PRUNED)
+        return "+".join(t for t in (self.conditions.tag, f"kb:{digest[:16]}") if t)
 
     @property
     def _via_reward(self) -> bool:

@@ -1,7 +1,7 @@
 """What else makes two evaluation runs' outcomes interchangeable: the prompt versions a condition's judging can go
 through and the settings that can change its judged outcomes. A checkpoint records both, so a changed prompt or
-threshold never mixes its outcomes with an earlier run's. Timeouts, threads, concurrency and caches do not count;
-the KB's content is not recorded (rebuild it, or use another checkpoint, when it changes)."""
+threshold never mixes its outcomes with an earlier run's. Timeouts, threads, concurrency and caches do not count.
+The KB's content digest is in the checkpoint's tag for the conditions that read the KB (`Evaluation.criteria_tag`)."""
 
 from __future__ import annotations
 

@@ -419,3 +419,35 @@ def test_retrieved_rubrics_come_from_the_kb_without_other_questions_answer_keys(
         assert "The agent checks the MMSC URL in the APN." in criteria
         assert "selects option 1" not in criteria  # another question's answer key
         assert REFERENCE_CRITERION.text in criteria
+
+
+def test_a_checkpoint_that_reads_the_kb_records_its_content_and_refuses_another(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """A KB rebuilt with the same content (another machine) reuses the outcomes; an edited one is refused."""
+    rubric = RubricRecord(id="r-apn", kind="principle", text="The agent checks the MMSC URL in the APN.")
+    records = [QueryRecord(id="q-mms", text="Picture messages (MMS) fail; SMS works.", rubrics=[rubric])]
+    pair = PreferencePair(id="m1", prompt="Question 0? MMS fails.", chosen="GOOD: the MMSC URL.", rejected="bad")
+    path = tmp_path / "retrieved.jsonl"
+
+    def run(data_dir: Path, judge: CountingJudge, edit: bool = False) -> object:
+        settings = load_settings(data_dir=data_dir)
+        with KnowledgeBase(settings, embedder=embedder) as kb:
+            kb.apply(records)
+            if edit:
+                kb.apply([rubric.model_copy(update={"text": "The agent checks the APN's MMS proxy."})])
+            return asyncio.run(
+                aevaluate(
+                    [pair], settings, mode="pointwise", rubrics="retrieved", kb=kb, transport=judge, checkpoint=path
+                )
+            )
+
+    run(tmp_path / "first", CountingJudge())
+    digest = load_settings(data_dir=tmp_path / "first")
+    with KnowledgeBase(digest, embedder=embedder) as kb:
+        assert f"kb:{kb.content_digest()[:16]}" in _lines(path)[0]["header"]["tag"]
+    rebuilt = CountingJudge()
+    assert run(tmp_path / "rebuilt", rebuilt).pairs == 1 and rebuilt.asked == []  # reused, nothing judged
+    with pytest.raises(InputRejected) as caught:
+        run(tmp_path / "edited", CountingJudge(), edit=True)
+    assert caught.value.problems[0].field == "tag" and "kb:" in caught.value.problems[0].message
