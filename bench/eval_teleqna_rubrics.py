@@ -42,6 +42,7 @@ from judge import (
     load_mcq_items,
     open_pairs,
     split_by_category,
+    stored_reports,
     write_comparison,
 )
 from kb import InputProblem, KnowledgeBase, LLMClient, QueryRecord, RubricStatus, Settings, load_settings
@@ -102,6 +103,11 @@ def main() -> None:
     )
     parser.add_argument("--checkpoints", type=Path, default=None, help="the conditions' judged pairs (default: --work)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/eval_teleqna")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="judge nothing: rewrite the comparison from the checkpoints, over the pairs every condition has judged",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     conditions = [c for c in args.conditions.split(",") if c]
@@ -110,6 +116,8 @@ def main() -> None:
         parser.error(f"unknown conditions {sorted(unknown)}; choose from {CONDITIONS}")
     if args.chunk < 1:
         parser.error("--chunk must be at least 1")
+    if args.report_only and not (args.checkpoints or args.work):
+        parser.error("--report-only reads the checkpoints: give --checkpoints or --work")
 
     items = load_mcq_items(args.zip)
     split = split_by_category(open_pairs(items, seed=args.seed), seed=args.seed)
@@ -118,16 +126,24 @@ def main() -> None:
     learn_from = [split.train[i] for i in rng.permutation(len(split.train))[: args.learn_pairs]]
     print(f"held-out categories {split.held_out_categories}: {len(split.held_out)} pairs, judging {len(held)}")
 
-    locations = ("zip", "work", "checkpoints", "out")
+    locations = ("zip", "work", "checkpoints", "out", "report_only")
     command = "python -m bench.eval_teleqna_rubrics " + " ".join(
         f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k not in locations and v
     )
+    source = f"TeleQnA open, held-out categories {', '.join(split.held_out_categories)}"
+    title = "TeleQnA held-out pairs: what rubrics buy"
+    if args.report_only:
+        files = [(args.checkpoints or args.work) / f"{condition}.jsonl" for condition in conditions]
+        reports = stored_reports(files, [pair.id for pair in held], source)
+        for r in reports:
+            o = r.overall
+            print(f"{r.config.rubrics}: pairs={r.pairs} accuracy={o.accuracy} auc={o.roc_auc} ties={o.tie_rate}")
+        print("report:", write_comparison(reports, args.out, title=title, command=command)["html"])
+        return
     work = args.work or Path(tempfile.mkdtemp(prefix="eval-teleqna-"))
     checkpoints = args.checkpoints or work
     # no usage counting: judging one condition must not change what pruning keeps for the next
     settings = load_settings(data_dir=work / "kb", retrieval={"record_usage": False}, judge={"record_usage": False})
-    source = f"TeleQnA open, held-out categories {', '.join(split.held_out_categories)}"
-    title = "TeleQnA held-out pairs: what rubrics buy"
     try:
         with KnowledgeBase(settings) as kb:
             if not kb.query_ids():

@@ -12,10 +12,12 @@ from judge.evaluation.analysis import (
     stored_analysis,
 )
 from judge.evaluation.analysis_writers import analysis_plots, markdown_analysis, write_analysis
+from judge.evaluation.checkpoint import StoredRun, read_checkpoint
 from judge.evaluation.conditions import GENERIC_CRITERIA, ConditionCriteria
 from judge.evaluation.harness import Evaluation, aevaluate, evaluate, report_of
 from judge.evaluation.metrics import best_of_n, breakdown, metrics, roc_auc
 from judge.evaluation.report import EvalConfig, EvalMode, EvalReport, Metrics, PairOutcome, RubricSource
+from judge.evaluation.stored import stored_reports
 from judge.evaluation.writers import (
     figure_png,
     html_page,
@@ -47,6 +49,7 @@ __all__ = [
     "Metrics",
     "PairOutcome",
     "RubricSource",
+    "StoredRun",
     "aevaluate",
     "best_of_n",
     "breakdown",
@@ -56,8 +59,10 @@ __all__ = [
     "html_report",
     "markdown_summary",
     "metrics",
+    "read_checkpoint",
     "report_of",
     "roc_auc",
+    "stored_reports",
     "write_comparison",
     "write_report",
 ]

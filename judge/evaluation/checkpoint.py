@@ -4,6 +4,7 @@
     log = OutcomeLog.open(path, CheckpointHeader.of(config))  # InputRejected when the file's header differs
     log.outcomes                                              # pair id -> its newest outcome
     log.append(outcome); log.close(run_seconds)
+    read_checkpoint(path)                                     # header, outcomes, seconds: nothing runs
 """
 
 from __future__ import annotations
@@ -91,47 +92,20 @@ class OutcomeLog:
                 malformed; nothing is written then.
         """
         data = path.read_bytes() if path.exists() else b""
-        lines = data.split(b"\n")
-        tail = lines.pop()  # b"" when the file ends with a newline
-        stored: dict[str, Any] | None = None
-        outcomes: dict[str, PairOutcome] = {}
-        seconds = 0.0
-        end = len(data)  # where appending starts
-        numbered = [(n, raw) for n, raw in enumerate(lines, 1) if raw.strip()]
-        if tail.strip():
-            numbered.append((len(lines) + 1, tail))
-        for number, raw in numbered:
-            try:
-                record = _parse(path, number, raw)
-            except ValueError as exc:  # not JSON (InputRejected is not a ValueError)
-                if number > len(lines):  # the last line, without its newline
-                    logger.warning("%s:%d: ignoring a truncated last line (a run was stopped mid-write)", path, number)
-                    end = len(data) - len(tail)
-                    break
-                raise _problem(path, number, f"not JSON ({exc}); fix or delete the line") from None
-            if isinstance(record, dict):
-                if stored is not None:
-                    raise _problem(path, number, "a second header; a checkpoint holds one run configuration")
-                stored = record
-                _check_header(path, number, record, header)
-            elif stored is None:
-                raise _problem(path, number, "no header before this line; not an evaluation checkpoint")
-            elif isinstance(record, PairOutcome):
-                outcomes[record.pair_id] = record
-            else:
-                seconds += record.run_seconds
-        if stored is None:
-            end = 0  # empty, blank lines or a truncated header: start afresh
+        scan = _scan(path, data)
+        if scan.header is not None:
+            _check_header(path, scan.header_line, scan.header, header)
+        end = scan.end if scan.header is not None else 0  # empty, blank lines or a truncated header: start afresh
         if end < len(data):
             os.truncate(path, end)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = path.open("a", encoding="utf-8")
-        if stored is None:
+        if scan.header is None:
             handle.write(json.dumps({"header": header.model_dump(mode="json")}) + "\n")
-        elif end == len(data) and tail.strip():
+        elif end == len(data) and not data.endswith(b"\n"):
             handle.write("\n")  # a complete last line without its newline
         handle.flush()
-        return cls(path, handle, outcomes, seconds)
+        return cls(path, handle, scan.outcomes, scan.seconds)
 
     def append(self, outcome: PairOutcome) -> None:
         """Record one finished pair (without any verdicts: they are never serialised)."""
@@ -143,6 +117,74 @@ class OutcomeLog:
         """Record this run's wall time and close the file."""
         self._handle.write(RunRecord(run_seconds=round(run_seconds, 3), judged=self.judged).model_dump_json() + "\n")
         self._handle.close()
+
+
+class StoredRun(BaseModel, frozen=True):
+    """What a checkpoint file holds: its header, each pair's newest outcome and the recorded wall time."""
+
+    header: CheckpointHeader
+    outcomes: dict[str, PairOutcome]
+    seconds: float = Field(description="Wall time of the runs that wrote the file (all their pairs).")
+
+
+def read_checkpoint(path: Path) -> StoredRun:
+    """Read a checkpoint without running anything (reports rebuilt from kept checkpoints).
+
+    Raises:
+        InputRejected: the file is missing, has no header, or a line other than a truncated last one is malformed.
+    """
+    if not path.is_file():
+        raise _problem(path, 0, "no such checkpoint file")
+    scan = _scan(path, path.read_bytes())
+    if scan.header is None:
+        raise _problem(path, 1, "no header; not an evaluation checkpoint")
+    try:
+        header = CheckpointHeader.model_validate(scan.header)
+    except ValidationError as exc:
+        raise _problem(path, 1, f"a header of another layout ({exc.errors()[0]['msg']})", "header") from None
+    return StoredRun(header=header, outcomes=scan.outcomes, seconds=scan.seconds)
+
+
+class _Scan(BaseModel, frozen=True):
+    header: dict[str, Any] | None
+    header_line: int
+    outcomes: dict[str, PairOutcome]
+    seconds: float
+    end: int = Field(description="Bytes of whole lines (where appending starts).")
+
+
+def _scan(path: Path, data: bytes) -> _Scan:
+    """Every line of a checkpoint: the header's raw fields, the newest outcome per pair, the runs' wall time."""
+    lines = data.split(b"\n")
+    tail = lines.pop()  # b"" when the file ends with a newline
+    stored: dict[str, Any] | None = None
+    header_line = 0
+    outcomes: dict[str, PairOutcome] = {}
+    seconds = 0.0
+    end = len(data)
+    numbered = [(n, raw) for n, raw in enumerate(lines, 1) if raw.strip()]
+    if tail.strip():
+        numbered.append((len(lines) + 1, tail))
+    for number, raw in numbered:
+        try:
+            record = _parse(path, number, raw)
+        except ValueError as exc:  # not JSON (InputRejected is not a ValueError)
+            if number > len(lines):  # the last line, without its newline
+                logger.warning("%s:%d: ignoring a truncated last line (a run was stopped mid-write)", path, number)
+                end = len(data) - len(tail)
+                break
+            raise _problem(path, number, f"not JSON ({exc}); fix or delete the line") from None
+        if isinstance(record, dict):
+            if stored is not None:
+                raise _problem(path, number, "a second header; a checkpoint holds one run configuration")
+            stored, header_line = record, number
+        elif stored is None:
+            raise _problem(path, number, "no header before this line; not an evaluation checkpoint")
+        elif isinstance(record, PairOutcome):
+            outcomes[record.pair_id] = record
+        else:
+            seconds += record.run_seconds
+    return _Scan(header=stored, header_line=header_line, outcomes=outcomes, seconds=seconds, end=end)
 
 
 def _check_header(path: Path, number: int, stored: dict[str, Any], header: CheckpointHeader) -> None:

@@ -13,7 +13,16 @@ import pytest
 from typer.testing import CliRunner
 
 from judge import REFERENCE_CRITERION
-from judge.evaluation import EvalMode, PairOutcome, RubricSource, aevaluate, metrics, roc_auc, write_report
+from judge.evaluation import (
+    EvalMode,
+    PairOutcome,
+    RubricSource,
+    aevaluate,
+    metrics,
+    roc_auc,
+    stored_reports,
+    write_report,
+)
 from judge.evaluation.identity import judging_settings, prompt_refs
 from judge.llm_judge import SCREEN_VERSION, Criterion, criterion_prompt, pairwise_prompt, pointwise_prompt
 from judge.pairs import PreferencePair
@@ -451,3 +460,19 @@ def test_a_checkpoint_that_reads_the_kb_records_its_content_and_refuses_another(
     with pytest.raises(InputRejected) as caught:
         run(tmp_path / "edited", CountingJudge(), edit=True)
     assert caught.value.problems[0].field == "tag" and "kb:" in caught.value.problems[0].message
+
+
+def test_a_comparison_is_rebuilt_from_kept_checkpoints_over_the_pairs_all_of_them_judged(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "kb")
+    first, second = tmp_path / "none.jsonl", tmp_path / "other.jsonl"
+    _checkpointed(settings, PAIRS[:3], first, CountingJudge())
+    seeded = load_settings(data_dir=tmp_path / "kb", seed=1)
+    judged = _checkpointed(seeded, PAIRS[1:], second, CountingJudge())  # p1..p3
+    reports = stored_reports([first, second], [p.id for p in reversed(PAIRS)], pairs_source="kept")
+    assert [[o.pair_id for o in r.outcomes] for r in reports] == [["p2", "p1"]] * 2  # common, in the order given
+    assert reports[1].config.seed == 1 and reports[0].config.pairs_source == "kept"
+    assert reports[1].outcomes[0] == next(o for o in judged.outcomes if o.pair_id == "p2")
+    assert reports[0].overall.accuracy == 1.0 and 0 < reports[1].seconds <= judged.seconds
+    with pytest.raises(InputRejected) as caught:
+        stored_reports([first, tmp_path / "missing.jsonl"], ["p1"])
+    assert caught.value.problems[0].file == str(tmp_path / "missing.jsonl")
