@@ -9,13 +9,15 @@ synthesised + pruned set (the default reward) and rubrics learned from training-
 The conditions advance together, `--chunk` pairs at a time, and the comparison is rewritten after each chunk, so a
 stopped run has every condition over the same pairs. With `--work`, the KB, the learned rubrics and each condition's
 judged pairs (`WORK/<condition>.jsonl`) are kept: rerunning the identical command continues where it stopped.
-`--checkpoints` puts the judged pairs elsewhere: the repository keeps them in `bench/checkpoints/eval_teleqna/`
+`--checkpoints` puts the judged pairs elsewhere: the repository keeps them in `bench/checkpoints/held-out-rubrics/`
 (ids and scores only), so the 200 pairs accumulate across machines whose work folders are not kept. Each file's
 header holds the KB's content digest (and the learned set's): a KB rebuilt from the same data on another machine
-reuses them, a different one is refused.
+reuses them, a different one is refused. The learned set is pinned there too (`learned.json`, without the
+pair-specific rubrics, which quote TeleQnA), since the local model does not learn the same set twice. `--report-only`
+rewrites the comparison from the checkpoints alone.
 
     .venv/bin/python -m bench.eval_teleqna_rubrics --pairs 200 --chunk 5 --work /tmp/eval-teleqna \
-        --checkpoints bench/checkpoints/eval_teleqna --out bench/results/eval_teleqna
+        --checkpoints bench/checkpoints/held-out-rubrics --out bench/results/eval_teleqna
 
 TeleQnA's text is read from the encrypted zip in memory; nothing here writes or prints it (reports hold pair ids).
 """
@@ -71,9 +73,19 @@ def build_kb(kb: KnowledgeBase, zip_path: Path, held_out: set[str], sample: int,
     return len(chosen)
 
 
-def learn(kb: KnowledgeBase, settings: Settings, pairs: list, folder: Path, rounds: int, seed: int) -> list:
+def learn(
+    kb: KnowledgeBase, settings: Settings, pairs: list, folder: Path, rounds: int, seed: int, pinned: Path
+) -> list:
     """Learned rubrics from training-category pairs (resumable in `folder`), as judge criteria. They stay in
-    `folder`, out of the KB: as drafts there they would be retrieved, and `retrieved` / `pruned` would judge them."""
+    `folder`, out of the KB: as drafts there they would be retrieved, and `retrieved` / `pruned` would judge them.
+
+    The set is pinned in `pinned` beside the checkpoints, without the pair-specific rubrics it dropped (those quote
+    TeleQnA): the local model does not learn the same set twice on different machines, and the `learned`
+    checkpoint holds the set's digest, so a later run judges with the pinned set instead of learning again."""
+    if pinned.is_file():
+        learned_set = load_learned(pinned)
+        print(f"learned: {len(learned_set.rubrics)} rubrics pinned in {pinned} ({learned_set.model}); not learning")
+        return criteria_of_learned(learned_set)
     started = time.perf_counter()
     client = LLMClient.from_settings(settings)
     report = asyncio.run(alearn_from_pairs(pairs, client, kb, folder, rounds=rounds, seed=seed, write=False))
@@ -84,6 +96,9 @@ def learn(kb: KnowledgeBase, settings: Settings, pairs: list, folder: Path, roun
         f"{report.resumed} resumed, {report.ran} ran, {report.failed} failed, {report.converged} converged, "
         f"{learned_set.pool} pooled, {len(learned_set.pair_specific)} quoting their own pair dropped"
     )
+    if learned:
+        pinned.parent.mkdir(parents=True, exist_ok=True)
+        pinned.write_text(learned_set.model_copy(update={"pair_specific": ()}).model_dump_json(indent=1) + "\n")
     return learned
 
 
@@ -153,7 +168,8 @@ def main() -> None:
                 print(f"KB: {n} training-category TeleQnA questions + expert + policy in {took:.0f} s")
             learned = []
             if "learned" in conditions:
-                learned = learn(kb, settings, learn_from, work / "learned", args.rounds, args.seed)
+                pinned = checkpoints / "learned.json"
+                learned = learn(kb, settings, learn_from, work / "learned", args.rounds, args.seed, pinned)
                 if not learned:
                     print("learned: no rubric survived the consistency filter; the condition is skipped")
                     conditions.remove("learned")
