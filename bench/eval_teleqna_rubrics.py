@@ -14,7 +14,7 @@ judged pairs (`WORK/<condition>.jsonl`) are kept: rerunning the identical comman
 header holds the KB's content digest (and the learned set's): a KB rebuilt from the same data on another machine
 reuses them, a different one is refused. The learned set is pinned there too (`learned.json`, without the
 pair-specific rubrics, which quote TeleQnA), since the local model does not learn the same set twice. `--report-only`
-rewrites the comparison from the checkpoints alone.
+judges nothing: it rewrites the comparison from the checkpoints (the zip still gives the pairs' order).
 
     .venv/bin/python -m bench.eval_teleqna_rubrics --pairs 200 --chunk 5 --work /tmp/eval-teleqna \
         --checkpoints bench/checkpoints/held-out-rubrics --out bench/results/eval_teleqna
@@ -84,6 +84,11 @@ def learn(
     checkpoint holds the set's digest, so a later run judges with the pinned set instead of learning again."""
     if pinned.is_file():
         learned_set = load_learned(pinned)
+        if (learned_set.seed, learned_set.pairs) != (seed, len(pairs)):
+            raise SystemExit(
+                f"{pinned}: learned with seed {learned_set.seed} from {learned_set.pairs} pairs; this run asks for "
+                f"seed {seed} and {len(pairs)} pairs: use another --checkpoints folder, or delete the file to relearn."
+            )
         print(f"learned: {len(learned_set.rubrics)} rubrics pinned in {pinned} ({learned_set.model}); not learning")
         return criteria_of_learned(learned_set)
     started = time.perf_counter()

@@ -82,7 +82,7 @@ from kb.records import (
     normalise_text,
 )
 from kb.revisions import FieldChange, RevisionView, render_snapshot, text_diff
-from kb.rubric_evidence import ANALYSIS_NAMESPACE, RubricEvidence, analysis_key
+from kb.rubric_evidence import ANALYSIS_NAMESPACE, LATEST_ANALYSIS_KEY, RubricEvidence, analysis_key
 from kb.search import Candidate, CollectionRequest, Scope, SearchEngine, SearchFilter, SearchHit
 from kb.serve import StoreServer
 from kb.settings import (
@@ -119,6 +119,7 @@ from kb.writer import ApplyReport
 
 __all__ = [
     "ANALYSIS_NAMESPACE",
+    "LATEST_ANALYSIS_KEY",
     "DEFAULT_WEIGHTS",
     "ID_PATTERN",
     "MAX_QUERY_TEXT",

@@ -11,16 +11,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from kb.records import content_hash
-from kb.rubric_evidence import ANALYSIS_NAMESPACE
+from kb.rubric_evidence import ANALYSIS_NAMESPACE, LATEST_ANALYSIS_KEY, RubricEvidence
 from kb.sql import KB_VERSION_KEY
 from kb.tables import CachedResult, KBCounter, Query, QueryRubricLink, Rubric, UsageCounters
 
 
 def content_digest(engine: Engine, *, pruning_inputs: bool = False) -> str:
     """sha256 over every rubric's and query's content hash and every link. `pruning_inputs` adds what pruning reads:
-    the usage counters, the retrieval-event count and the stored rubric analyses. Vectors, revisions, caches and the
-    KB version (it moves on an edit that changes nothing) are left out. Rows are sorted here, not in SQL, so the
-    backends' collations agree."""
+    the usage counters, the retrieval-event count and each stored rubric analysis's decisions. Vectors, revisions,
+    caches and the KB version (it moves on an edit that changes nothing) are left out. Rows are sorted here, not in
+    SQL, so the backends' collations agree."""
 
     def rows(statement: Any) -> list[list[Any]]:
         return sorted([list(row) for row in session.exec(statement).all()], key=lambda row: [str(v) for v in row])
@@ -46,7 +46,12 @@ def content_digest(engine: Engine, *, pruning_inputs: bool = False) -> str:
             parts["counters"] = rows(
                 select(KBCounter.name, KBCounter.value).where(col(KBCounter.name) != KB_VERSION_KEY)
             )
-            parts["analyses"] = rows(
+            stored = session.exec(
                 select(CachedResult.key, CachedResult.value).where(col(CachedResult.namespace) == ANALYSIS_NAMESPACE)
-            )
+            ).all()
+            evidence = [
+                RubricEvidence.model_validate_json(value) for key, value in stored if key != LATEST_ANALYSIS_KEY
+            ]
+            # what the precision rule reads, not when or where the analysis was recorded
+            parts["analyses"] = sorted([e.id, e.n_decided, e.n_agree] for e in evidence)
     return content_hash(parts)

@@ -24,6 +24,9 @@ def analysis_key(rubric_id: str) -> str:
     return f"{ANALYSIS_NAMESPACE}:{rubric_id}"
 
 
+LATEST_ANALYSIS_KEY = analysis_key("latest")  # the last run's pointer ({"path", "created_at", …}), not a rubric's
+
+
 class RubricEvidence(BaseModel, frozen=True):
     """One rubric's record on labelled pairs: the decisions behind its precision and contribution."""
 

@@ -32,6 +32,7 @@ from judge.pairs import PreferencePair
 from judge.result import CriterionVerdict, Verdict
 from kb import (
     ANALYSIS_NAMESPACE,
+    LATEST_ANALYSIS_KEY,
     Importance,
     KnowledgeBase,
     Progress,
@@ -45,7 +46,6 @@ from kb import (
 
 logger = logging.getLogger(__name__)
 
-LATEST_KEY = analysis_key("latest")  # → {"path", "created_at", "rubrics", "pairs_source", ...}
 ANALYSED_SOURCES = (RubricSource.RETRIEVED, RubricSource.SYNTHESISED, RubricSource.PRUNED, RubricSource.LEARNED)
 
 
@@ -277,7 +277,7 @@ def record_analysis(kb: KnowledgeBase, report: AnalysisReport, path: Path | str)
         "pairs": report.pairs,
         "accuracy": report.accuracy,
     }
-    kb.cache_put(LATEST_KEY, ANALYSIS_NAMESPACE, json.dumps(latest, sort_keys=True))
+    kb.cache_put(LATEST_ANALYSIS_KEY, ANALYSIS_NAMESPACE, json.dumps(latest, sort_keys=True))
     stored = 0
     for rubric in report.rubrics:
         if rubric.in_kb:
@@ -301,5 +301,5 @@ def stored_analysis(kb: KnowledgeBase, rubric_id: str) -> RubricAnalysis | None:
 
 def latest_analysis_path(kb: KnowledgeBase) -> Path | None:
     """Where the last recorded `analysis.json` was written, if any analysis was recorded."""
-    raw = kb.cache_get(LATEST_KEY)
+    raw = kb.cache_get(LATEST_ANALYSIS_KEY)
     return Path(json.loads(raw)["path"]) if raw else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -53,7 +53,7 @@ class RunRecord(BaseModel, frozen=True, extra="forbid"):
     judged: int
 
 
-def _problem(path: Path, line: int, message: str, field: str | None = None) -> InputRejected:
+def _problem(path: Path, line: int | None, message: str, field: str | None = None) -> InputRejected:
     return InputRejected([InputProblem(str(path), line, field, message)])
 
 
@@ -92,9 +92,7 @@ class OutcomeLog:
                 malformed; nothing is written then.
         """
         data = path.read_bytes() if path.exists() else b""
-        scan = _scan(path, data)
-        if scan.header is not None:
-            _check_header(path, scan.header_line, scan.header, header)
+        scan = _scan(path, data, lambda number, stored: _check_header(path, number, stored, header))
         end = scan.end if scan.header is not None else 0  # empty, blank lines or a truncated header: start afresh
         if end < len(data):
             os.truncate(path, end)
@@ -108,7 +106,10 @@ class OutcomeLog:
         return cls(path, handle, scan.outcomes, scan.seconds)
 
     def append(self, outcome: PairOutcome) -> None:
-        """Record one finished pair (without any verdicts: they are never serialised)."""
+        """Record one finished pair (without any verdicts: they are never serialised), an error by its kind only:
+        its message can quote what was judged, and a rerun judges the pair again anyway."""
+        if outcome.error is not None:
+            outcome = outcome.model_copy(update={"error": outcome.error.split(":", 1)[0]})
         self._handle.write(outcome.model_dump_json() + "\n")
         self._handle.flush()
         self.judged += 1
@@ -134,14 +135,16 @@ def read_checkpoint(path: Path) -> StoredRun:
         InputRejected: the file is missing, has no header, or a line other than a truncated last one is malformed.
     """
     if not path.is_file():
-        raise _problem(path, 0, "no such checkpoint file")
-    scan = _scan(path, path.read_bytes())
+        raise _problem(path, None, "no such checkpoint file")
+    scan = _scan(path, path.read_bytes(), lambda number, stored: _check_layout(path, number, stored))
     if scan.header is None:
         raise _problem(path, 1, "no header; not an evaluation checkpoint")
     try:
         header = CheckpointHeader.model_validate(scan.header)
     except ValidationError as exc:
-        raise _problem(path, 1, f"a header of another layout ({exc.errors()[0]['msg']})", "header") from None
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise _problem(path, scan.header_line, f"not a checkpoint header ({first['msg']})", where or None) from None
     return StoredRun(header=header, outcomes=scan.outcomes, seconds=scan.seconds)
 
 
@@ -153,8 +156,9 @@ class _Scan(BaseModel, frozen=True):
     end: int = Field(description="Bytes of whole lines (where appending starts).")
 
 
-def _scan(path: Path, data: bytes) -> _Scan:
-    """Every line of a checkpoint: the header's raw fields, the newest outcome per pair, the runs' wall time."""
+def _scan(path: Path, data: bytes, check: Callable[[int, dict[str, Any]], None]) -> _Scan:
+    """Every line of a checkpoint: the header's raw fields, the newest outcome per pair, the runs' wall time.
+    `check(line, header)` runs as soon as the header is read, so a refused header is reported before later lines."""
     lines = data.split(b"\n")
     tail = lines.pop()  # b"" when the file ends with a newline
     stored: dict[str, Any] | None = None
@@ -177,6 +181,7 @@ def _scan(path: Path, data: bytes) -> _Scan:
         if isinstance(record, dict):
             if stored is not None:
                 raise _problem(path, number, "a second header; a checkpoint holds one run configuration")
+            check(number, record)
             stored, header_line = record, number
         elif stored is None:
             raise _problem(path, number, "no header before this line; not an evaluation checkpoint")
@@ -187,8 +192,7 @@ def _scan(path: Path, data: bytes) -> _Scan:
     return _Scan(header=stored, header_line=header_line, outcomes=outcomes, seconds=seconds, end=end)
 
 
-def _check_header(path: Path, number: int, stored: dict[str, Any], header: CheckpointHeader) -> None:
-    current = header.model_dump(mode="json")
+def _check_layout(path: Path, number: int, stored: dict[str, Any]) -> None:
     if "prompts" not in stored:
         raise _problem(
             path,
@@ -197,6 +201,11 @@ def _check_header(path: Path, number: int, stored: dict[str, Any], header: Check
             "file (its outcomes cannot be matched to this run's configuration)",
             "prompts",
         )
+
+
+def _check_header(path: Path, number: int, stored: dict[str, Any], header: CheckpointHeader) -> None:
+    _check_layout(path, number, stored)
+    current = header.model_dump(mode="json")
     stored, current = _flat(stored), _flat(current)
     differ = [k for k in (*current, *(k for k in stored if k not in current)) if stored.get(k) != current.get(k)]
     if differ:

@@ -1,6 +1,6 @@
 """Which criteria each rubric condition of an evaluation judges: the `none` ablation's generic criteria, the
 learned set, or a prompt's retrieved KB rubrics (without neighbours' answer checks), plus the reward's reference
-criterion where it applies, and the tag a checkpoint records for them."""
+criterion where it applies, and the tag a checkpoint records for them (with the KB's content digest)."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ RETRIEVED_CRITERIA = 8  # most KB rubrics judged in the `retrieved` mode
 
 
 class ConditionCriteria:
-    """The criteria one rubric condition judges for each pair. `kb_provider` is called only when the `retrieved`
-    condition first needs the KB, so nothing is opened for the others; `close` releases the retriever it built."""
+    """The criteria one rubric condition judges for each pair. `kb_provider` is called only when a condition that
+    reads the KB first needs it, so nothing is opened for the others; `close` releases the retriever it built."""
 
     def __init__(
         self,
@@ -64,15 +64,19 @@ class ConditionCriteria:
             and judge.reference_criterion
         )
 
-    @property
     def tag(self) -> str:
-        """What fixes the judged criteria beyond the configuration: the learned set's digest, the reference check."""
+        """What fixes the judged criteria beyond the configuration: the learned set's digest, the reference check,
+        and for the conditions that read the KB its content digest (`kb.digest`; with the pruning inputs when the
+        reward prunes). It opens the KB for those."""
         parts = []
         if self.rubrics is RubricSource.LEARNED:
             digest = hashlib.sha256("\n".join(f"{c.id}\t{c.text}" for c in self.learned).encode()).hexdigest()
             parts.append(f"learned:{len(self.learned)}:{digest[:12]}")
         if self._adds_reference:
             parts.append(REFERENCE_CRITERION.id)
+        if self.rubrics.reads_kb and self.settings.judge.backend != "bt":
+            content = self._kb_provider().content_digest(pruning_inputs=self.rubrics is RubricSource.PRUNED)
+            parts.append(f"kb:{content[:16]}")
         return "+".join(parts)
 
     def criteria(self, pair: PreferencePair) -> list[Criterion]:

@@ -83,9 +83,15 @@ class Evaluation:
         self.mode, self.rubrics = EvalMode(mode), RubricSource(rubrics)
         self.keep_verdicts = keep_verdicts
         judge = settings.judge.model_copy(update={"granularity": granularity or settings.judge.granularity})
-        update: dict[str, Any] = {"judge": judge}
-        if self.rubrics is RubricSource.SYNTHESISED:  # pruning never applies
-            update["pruning"] = settings.pruning.model_copy(update={"warmup_uses": 10**9})
+        # Judging counts no usage: pruning reads usage, so an evaluation would change what it measures as it goes
+        # (and the `pruned` checkpoint's KB digest with it).
+        judge = judge.model_copy(update={"record_usage": False})
+        update: dict[str, Any] = {
+            "judge": judge,
+            "retrieval": settings.retrieval.model_copy(update={"record_usage": False}),
+        }
+        if self.rubrics is RubricSource.SYNTHESISED:  # pruning never applies: neither usage nor the analysis rule
+            update["pruning"] = settings.pruning.model_copy(update={"warmup_uses": 10**9, "min_precision": 0.0})
         self.settings = settings.model_copy(update=update)
         self.conditions = ConditionCriteria(self.settings, self.rubrics, learned, lambda: self.model.kb)
         self._transport = transport
@@ -102,16 +108,6 @@ class Evaluation:
         if self._model is None:
             self._model = RewardModel(self.settings, kb=self._kb, transport=self._transport)
         return self._model
-
-    @property
-    def criteria_tag(self) -> str:
-        """What fixes the judged criteria beyond the configuration: `ConditionCriteria.tag`, and for the conditions
-        that read the KB its content digest (with the pruning inputs for `pruned`)."""
-        reads_kb = self.rubrics in (RubricSource.RETRIEVED, RubricSource.SYNTHESISED, RubricSource.PRUNED)
-        if not reads_kb or self.settings.judge.backend == "bt":
-            return self.conditions.tag
-        digest = self.model.kb.content_digest(pruning_inputs=self.rubrics is RubricSource.PRUNED)
-        return "+".join(t for t in (self.conditions.tag, f"kb:{digest[:16]}") if t)
 
     @property
     def _via_reward(self) -> bool:
@@ -359,7 +355,7 @@ async def aevaluate(
         )
         done: dict[str, PairOutcome] = {}
         if checkpoint is not None:
-            tag = "|".join(t for t in (checkpoint_tag, run.criteria_tag) if t)
+            tag = "|".join(t for t in (checkpoint_tag, run.conditions.tag()) if t)
             prompts = prompt_refs(run.settings, run.mode, run.rubrics)
             header = CheckpointHeader.of(
                 config, tag, prompts=prompts, judging=judging_settings(run.settings, run.rubrics)

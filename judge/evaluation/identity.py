@@ -1,7 +1,7 @@
 """What else makes two evaluation runs' outcomes interchangeable: the prompt versions a condition's judging can go
 through and the settings that can change its judged outcomes. A checkpoint records both, so a changed prompt or
 threshold never mixes its outcomes with an earlier run's. Timeouts, threads, concurrency and caches do not count.
-The KB's content digest is in the checkpoint's tag for the conditions that read the KB (`Evaluation.criteria_tag`)."""
+The KB's content digest is in the checkpoint's tag for the conditions that read the KB (`ConditionCriteria.tag`)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,6 @@ _OPERATIONAL = {
     "synthesis": {"cache"},
     "judge": {"verdict_cache", "record_usage", "usage_flush_every", "remote_url", "timeout_s", "rubric_set_ttl_s"},
 }
-_RETRIEVES = (RubricSource.RETRIEVED, RubricSource.SYNTHESISED, RubricSource.PRUNED)
 _REWARD = (RubricSource.SYNTHESISED, RubricSource.PRUNED)  # judged through `RewardModel`
 
 
@@ -49,7 +48,7 @@ def prompt_refs(settings: Settings, mode: EvalMode, rubrics: RubricSource) -> li
         refs.add(pairwise_prompt().ref)
     if rubrics in _REWARD and settings.judge.use_llm:
         refs.add(load_prompt(*SYNTHESIS_PROMPT).ref)
-    if rubrics in _RETRIEVES and settings.retrieval.reranker == "llm":
+    if rubrics.reads_kb and settings.retrieval.reranker == "llm":
         refs.add(load_prompt("retrieval", "rerank.listwise").ref)
     if judges:
         refs.add(f"screen@{SCREEN_VERSION}")  # what the judge reads of a response
@@ -64,7 +63,7 @@ def judging_settings(settings: Settings, rubrics: RubricSource) -> dict[str, Any
         sections = ["judge"]
     else:
         sections = ["llm", "judge"]
-        if rubrics in _RETRIEVES:
+        if rubrics.reads_kb:
             sections += ["embedder", "vector_index", "retrieval"]
         if rubrics in _REWARD:
             sections += ["synthesis", "pruning"]

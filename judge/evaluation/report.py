@@ -22,6 +22,11 @@ class RubricSource(StrEnum):
     PRUNED = "pruned"  # the full reward with hit-frequency pruning (the default reward)
     LEARNED = "learned"  # a learned, query-agnostic rubric set
 
+    @property
+    def reads_kb(self) -> bool:
+        """Its criteria come from the KB: retrieved directly, or synthesised (and pruned) behind the reward."""
+        return self in (RubricSource.RETRIEVED, RubricSource.SYNTHESISED, RubricSource.PRUNED)
+
 
 Preferred = Literal["chosen", "rejected", "tie"]
 

@@ -19,6 +19,7 @@ from judge.evaluation import (
     RubricSource,
     aevaluate,
     metrics,
+    read_checkpoint,
     roc_auc,
     stored_reports,
     write_report,
@@ -332,6 +333,16 @@ def test_pairwise_with_smollm2(smollm2_llm: LLMSettings, tmp_path: Path) -> None
     assert outcome.error is not None or (outcome.preferred is not None and outcome.input_tokens > 100)
 
 
+class FailingJudge:
+    """A transport whose every reply is prose, never the JSON the judge asked for."""
+
+    endpoint = model = "failing-judge"
+
+    async def __call__(self, request: ChatRequest) -> ChatResponse:
+        usage = TokenUsage(model=self.model, input_tokens=10, output_tokens=5)
+        return ChatResponse(content="Both answers look fine to me.", usage=usage, model=self.model)
+
+
 class RecordingJudge(ContentJudge):
     """`ContentJudge` that keeps the user message of every call."""
 
@@ -452,8 +463,7 @@ def test_a_checkpoint_that_reads_the_kb_records_its_content_and_refuses_another(
             )
 
     run(tmp_path / "first", CountingJudge())
-    digest = load_settings(data_dir=tmp_path / "first")
-    with KnowledgeBase(digest, embedder=embedder) as kb:
+    with KnowledgeBase(load_settings(data_dir=tmp_path / "first"), embedder=embedder) as kb:
         assert f"kb:{kb.content_digest()[:16]}" in _lines(path)[0]["header"]["tag"]
     rebuilt = CountingJudge()
     assert run(tmp_path / "rebuilt", rebuilt).pairs == 1 and rebuilt.asked == []  # reused, nothing judged
@@ -475,4 +485,36 @@ def test_a_comparison_is_rebuilt_from_kept_checkpoints_over_the_pairs_all_of_the
     assert reports[0].overall.accuracy == 1.0 and 0 < reports[1].seconds <= judged.seconds
     with pytest.raises(InputRejected) as caught:
         stored_reports([first, tmp_path / "missing.jsonl"], ["p1"])
-    assert caught.value.problems[0].file == str(tmp_path / "missing.jsonl")
+    assert (caught.value.problems[0].file, caught.value.problems[0].line) == (str(tmp_path / "missing.jsonl"), None)
+
+
+def test_reading_a_kept_checkpoint_refuses_what_resuming_refuses_and_ignores_a_torn_line(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "kb")
+    path = tmp_path / "none.jsonl"
+    _checkpointed(settings, PAIRS[:2], path, CountingJudge())
+    text = path.read_text()
+    path.write_text(text + '{"pair_id": "p9", "categ')  # killed mid-write
+    stored = read_checkpoint(path)
+    assert sorted(stored.outcomes) == ["p0", "p1"] and stored.header.rubrics == "none" and stored.seconds >= 0
+    assert path.read_text().endswith('"categ')  # reading changes nothing
+
+    headerless = tmp_path / "headerless.jsonl"
+    headerless.write_text("\n" + "".join(text.splitlines(keepends=True)[1:]))
+    with pytest.raises(InputRejected) as caught:
+        read_checkpoint(headerless)
+    assert caught.value.problems[0].line == 2 and "no header" in caught.value.problems[0].message
+    old = json.loads(text.splitlines()[0])
+    del old["header"]["prompts"]  # written before checkpoints recorded their prompts
+    (older := tmp_path / "older.jsonl").write_text("\n" + json.dumps(old) + "\n")
+    with pytest.raises(InputRejected) as caught:
+        read_checkpoint(older)
+    assert (caught.value.problems[0].line, caught.value.problems[0].field) == (2, "prompts")
+
+
+def test_a_checkpoint_keeps_an_error_s_kind_not_its_message(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "kb")
+    path = tmp_path / "none.jsonl"
+    report = _checkpointed(settings, PAIRS[:1], path, FailingJudge())
+    assert report.outcomes[0].error and ":" in report.outcomes[0].error  # the run's own report has the message
+    kept = read_checkpoint(path).outcomes["p0"].error
+    assert kept and ":" not in kept and report.outcomes[0].error.startswith(kept)
