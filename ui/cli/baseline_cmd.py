@@ -13,7 +13,6 @@ from judge import (
     PreferencePair,
     RewardResult,
     logit_of,
-    split_by_category,
     train_bt,
 )
 from kb import BarProgress
@@ -30,22 +29,23 @@ HELD_OUT_BUILDERS = ("teleqna", "teleqna-open")  # builders whose held-out categ
 
 
 class TrainingData:
-    """The pairs to train on, the held-out pairs (in `telerubric eval --held-out` order) and how they were split."""
+    """The pairs to train on (a builder's training part, as `learn pairs` reads it: TeleQnA's train categories, τ²'s
+    `train` split unless the spec names one; a file's every pair), the held-out pairs (in `telerubric eval
+    --held-out` order) and how they were split."""
 
     def __init__(self, spec: str, seed: int) -> None:
-        kind = spec.partition(":")[0]
-        pairs = load_pair_source(spec, seed=seed)
+        kind, _, rest = spec.partition(":")
+        self.train: list[PreferencePair] = load_pair_source(spec, train=True, seed=seed)
         self.held_out: list[PreferencePair] = []
         self.categories: tuple[str, ...] = ()
         self.split = "all pairs"
-        self.train = pairs
         if kind in HELD_OUT_BUILDERS:
-            split = split_by_category(pairs, seed=seed)
-            self.train = list(split.train)
-            self.categories = split.held_out_categories
             # the same pairs in the same order as `telerubric eval SPEC --held-out --limit N` judges them
             self.held_out = load_pair_source(spec, held_out=True, seed=seed)
+            self.categories = tuple(sorted({p.category or "" for p in self.held_out}))
             self.split = f"train categories (held out, seed {seed}: {', '.join(self.categories)})"
+        elif kind == "tau2" and rest:
+            self.split = f"τ² {rest.partition(':')[2] or 'train'} split"
 
 
 @baseline_app.command("train")

@@ -76,6 +76,17 @@ def test_teleqna_trains_on_its_train_categories_only(teleqna_zip: Path) -> None:
     assert "held out, seed 0" in data.split
 
 
+def test_tau2_trains_on_its_train_split_unless_the_spec_names_one(tau2_dir: Path) -> None:
+    """`telerubric eval tau2:DIR` judges the test split: training on it by default would score the model on its
+    own training pairs."""
+    data = TrainingData(f"tau2:{tau2_dir}", seed=0)
+    train_tasks = {p.task_id for p in data.train}
+    assert data.split == "τ² train split" and train_tasks and not data.held_out
+    assert not train_tasks & {p.task_id for p in load_pair_source(f"tau2:{tau2_dir}", seed=0)}  # the test split
+    named = TrainingData(f"tau2:{tau2_dir}:test", seed=0)
+    assert named.split == "τ² test split" and {p.task_id for p in named.train}.isdisjoint(train_tasks)
+
+
 def test_eval_with_the_bt_backend(tmp_path: Path, trained: tuple[Path, BTCard]) -> None:
     """`telerubric eval` judges with the BT model when the settings say so, and the report says which judge it was."""
     pairs = tmp_path / "pairs.jsonl"
