@@ -325,9 +325,10 @@ async def aevaluate(
 
     `checkpoint`: a JSONL file each finished outcome is appended to; a rerun reuses its error-free outcomes (without
     verdicts) and judges only the rest, and `report.seconds` adds the earlier runs' time. Its header holds the run's
-    configuration (plus `checkpoint_tag`, what fixes the criteria: the learned set, the reference check, and the
-    prompt versions and outcome-deciding settings: `judge.evaluation.identity`); a different one raises
-    `InputRejected` naming the field."""
+    configuration (plus `checkpoint_tag`, what fixes the criteria: the learned set, the reference check, the KB's
+    content digest where the condition reads the KB, and the prompt versions and outcome-deciding settings:
+    `judge.evaluation.identity`); a different one raises `InputRejected` naming the field. Nothing an evaluation
+    judges is counted as KB usage."""
     chosen = list(pairs[:limit] if limit is not None else pairs)
     run = Evaluation(
         settings,
